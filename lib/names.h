@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a local user or group name may look like.
+ *
+ * Names reach sudoers, shells, paths and log lines, and come from a remote
+ * directory, so the rule is strict and the same everywhere: 1 to 32 bytes,
+ * first a lowercase letter or '_', then lowercase letters, digits, '_', '.',
+ * '-' and '@' (the last for username_from = email).  No uppercase, so that
+ * "Alice" and "alice" can never be two accounts; no leading digit, so a name
+ * is never mistaken for a number; no '+' or ':' (nsswitch compat and the
+ * passwd format).
+ */
+#ifndef WO_NAMES_H
+#define WO_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WO_NAME_MAX 32
+
+bool wo_name_is_valid(const char *name);
+
+/* Same rule for a string that is not NUL-terminated. */
+bool wo_name_is_valid_n(const char *name, size_t len);
+
+#endif
