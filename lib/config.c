@@ -182,8 +182,9 @@ int wo_config_parse_roles(const char *list, char ***out, size_t *n_out, struct w
 		end = p;
 		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		if (*p == ',')
-			p++;
+		/* A comma must be followed by another role: "a," is a typo. */
+		if (*p == ',' && *++p == '\0')
+			end = start;
 		if (end == start) {
 			wo_error_set(err, WO_ERR_CONFIG, "empty role in list \"%.100s\"", list);
 			goto fail;

@@ -150,6 +150,7 @@ static void test_errors(void)
 	refused(MIN_CONF "username_from = nickname\n", "username_from must be", "bad username_from");
 	refused(MIN_CONF "username_from = metadata:\n", "metadata:KEY", "metadata without key");
 	refused(MIN_CONF "allowed_roles = admin,,dev\n", "empty role", "empty role in list");
+	refused(MIN_CONF "allowed_roles = admin,\n", "empty role", "trailing comma in role list");
 	refused(MIN_CONF "allowed_roles = ad min\n", "invalid role slug", "role with space");
 	refused(MIN_CONF "group_prefix = Workos-\n", "group_prefix", "uppercase prefix");
 	refused(MIN_CONF "member_group = 1users\n", "member_group", "bad member group");
