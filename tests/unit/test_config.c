@@ -36,7 +36,7 @@ static void refused(const char *text, const char *needle, const char *why)
 
 static void test_defaults(void)
 {
-	struct wo_error err;
+	struct wo_error err = WO_ERROR_INIT;
 	struct wo_config *cfg = parse(MIN_CONF, &err);
 
 	ok(cfg != NULL, "minimal config parses");
@@ -68,7 +68,7 @@ static void test_defaults(void)
 
 static void test_full(void)
 {
-	struct wo_error err;
+	struct wo_error err = WO_ERROR_INIT;
 	struct wo_config *cfg = parse("# a comment\n"
 				      "\n"
 				      "  client_id=client_02\r\n"
@@ -199,7 +199,7 @@ static void test_files(void)
 	char dir[] = "/tmp/wo-config-XXXXXX";
 	char conf[64], key[64];
 	struct wo_config *cfg = NULL;
-	struct wo_error err;
+	struct wo_error err = WO_ERROR_INIT;
 	char *secret = NULL;
 
 	if (mkdtemp(dir) == NULL) {
