@@ -62,19 +62,28 @@ static void test_vectors(void)
 
 static void test_strict(void)
 {
-	refused("Zg==", 4, "offset 2", "padding");
-	refused("Zg=", 3, "offset 2", "partial padding");
-	refused("Z", 1, "impossible length", "one character");
-	refused("Zm9vY", 5, "impossible length", "4n+1 characters");
-	refused("Zh", 2, "trailing bits", "non-zero bits after the last byte (2 chars)");
-	refused("Zm9", 3, "trailing bits", "non-zero bits after the last byte (3 chars)");
-	refused("+/8A", 4, "offset 0", "standard base64 alphabet");
-	refused("Zm9v YmFy", 9, "offset 4", "inner space");
-	refused("Zm9vYmFy\n", 9, "offset 8", "trailing newline");
-	refused(" Zm9v", 5, "offset 0", "leading space");
-	refused("Zm\0v", 4, "offset 2", "NUL inside");
-	refused("Zm9\xc3\xa9", 5, "offset 3", "non-ASCII at an odd length");
-	refused("Zm\xc3\xa9", 4, "offset 2", "non-ASCII");
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *needle, *why;
+	} bad[] = {
+	    {"Zg==", 4, "offset 2", "padding"},
+	    {"Zg=", 3, "offset 2", "partial padding"},
+	    {"Z", 1, "impossible length", "one character"},
+	    {"Zm9vY", 5, "impossible length", "4n+1 characters"},
+	    {"Zh", 2, "trailing bits", "non-zero bits after the last byte (2 chars)"},
+	    {"Zm9", 3, "trailing bits", "non-zero bits after the last byte (3 chars)"},
+	    {"+/8A", 4, "offset 0", "standard base64 alphabet"},
+	    {"Zm9v YmFy", 9, "offset 4", "inner space"},
+	    {"Zm9vYmFy\n", 9, "offset 8", "trailing newline"},
+	    {" Zm9v", 5, "offset 0", "leading space"},
+	    {"Zm\0v", 4, "offset 2", "NUL inside"},
+	    {"Zm9\xc3\xa9", 5, "offset 3", "non-ASCII at an odd length"},
+	    {"Zm\xc3\xa9", 4, "offset 2", "non-ASCII"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(bad[i].text, bad[i].len, bad[i].needle, bad[i].why);
 }
 
 /* Every length around the block boundaries, every byte value. */
