@@ -70,6 +70,11 @@ bool wo_client_has_api_key(const struct wo_client *c)
 	return c->api_key != NULL;
 }
 
+const struct wo_config *wo_client_config(const struct wo_client *c)
+{
+	return c->cfg;
+}
+
 struct wo_http *wo_client_http(struct wo_client *c)
 {
 	return c->http;

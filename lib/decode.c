@@ -114,9 +114,9 @@ static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 	    wo_json_id(o, what, "id", "user_", REQ, &u->id, err) != 0 ||
 	    wo_json_string(o, what, "email", REQ, WO_EMAIL_MAX, &u->email, err) != 0 ||
 	    wo_json_bool(o, what, "email_verified", 0, false, &u->email_verified, err) != 0 ||
-	    wo_json_string(o, what, "first_name", 0, WO_NAME_MAX, &u->first_name, err) != 0 ||
-	    wo_json_string(o, what, "last_name", 0, WO_NAME_MAX, &u->last_name, err) != 0 ||
-	    wo_json_string(o, what, "external_id", 0, WO_NAME_MAX, &u->external_id, err) != 0 ||
+	    wo_json_string(o, what, "first_name", 0, WO_PERSON_NAME_MAX, &u->first_name, err) != 0 ||
+	    wo_json_string(o, what, "last_name", 0, WO_PERSON_NAME_MAX, &u->last_name, err) != 0 ||
+	    wo_json_string(o, what, "external_id", 0, WO_PERSON_NAME_MAX, &u->external_id, err) != 0 ||
 	    metadata_from(o, what, u, err) != 0)
 		return -1;
 	return 0;
@@ -147,7 +147,7 @@ static int organization_from(struct json_object *o, const char *what, struct wo_
 {
 	if (check_kind(o, what, "organization", err) != 0 ||
 	    wo_json_id(o, what, "id", "org_", REQ, &org->id, err) != 0 ||
-	    wo_json_string(o, what, "name", REQ, WO_NAME_MAX, &org->name, err) != 0)
+	    wo_json_string(o, what, "name", REQ, WO_PERSON_NAME_MAX, &org->name, err) != 0)
 		return -1;
 	return 0;
 }
@@ -169,7 +169,7 @@ static int factor_fields(struct json_object *o, const char *what, struct wo_fact
 	if (*totp == NULL)
 		return 0;
 	snprintf(name, sizeof(name), "%s.totp", what);
-	if (wo_json_string(*totp, name, "issuer", 0, WO_NAME_MAX, &f->totp_issuer, err) != 0 ||
+	if (wo_json_string(*totp, name, "issuer", 0, WO_PERSON_NAME_MAX, &f->totp_issuer, err) != 0 ||
 	    wo_json_string(*totp, name, "user", 0, WO_EMAIL_MAX, &f->totp_user, err) != 0)
 		return -1;
 	return 0;

@@ -27,7 +27,7 @@
 #define WO_METADATA_VALUE_MAX 1024  /* bytes */
 #define WO_ROLES_MAX	      64    /* role slugs on one membership */
 #define WO_ERROR_ITEMS_MAX    64    /* factors, organizations, connection ids in an error */
-#define WO_NAME_MAX	      256   /* first/last/organization names */
+#define WO_PERSON_NAME_MAX    256   /* first/last/organization names */
 #define WO_EMAIL_MAX	      320   /* RFC 5321: 64 + 1 + 255 */
 #define WO_URL_MAX	      2048  /* verification URIs, picture URLs */
 #define WO_SLUG_MAX	      128   /* role slugs, statuses, methods, factor types */
