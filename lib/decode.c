@@ -79,8 +79,9 @@ static int metadata_from(struct json_object *o, const char *what, struct wo_user
 		return 0;
 	n = (size_t)json_object_object_length(m);
 	if (n > WO_METADATA_MAX)
-		return wo_error_set(err, WO_ERR_DECODE, "%s: field \"metadata\" has more than %d keys",
-				    what, WO_METADATA_MAX);
+		return wo_error_set(err, WO_ERR_DECODE,
+				    "%s: field \"metadata\" has more than %d keys", what,
+				    WO_METADATA_MAX);
 	if (n == 0)
 		return 0;
 	u->metadata = calloc(n, sizeof(*u->metadata));
@@ -192,8 +193,7 @@ static int challenge_from(struct json_object *o, const char *what, struct wo_cha
 /* Reads o[field] (an array of at most max objects) into a new array of
  * `size`-byte structs through fn.  *count is set as soon as the array
  * exists, so that the owner's _clear frees partial results. */
-typedef int (*item_fn)(struct json_object *item, const char *what, void *out,
-		       struct wo_error *err);
+typedef int (*item_fn)(struct json_object *item, const char *what, void *out, struct wo_error *err);
 
 static int array_from(struct json_object *o, const char *what, const char *field, int flags,
 		      size_t max, size_t size, item_fn fn, void **items, size_t *count,
@@ -226,8 +226,7 @@ static int array_from(struct json_object *o, const char *what, const char *field
 	return 0;
 }
 
-static int factor_item(struct json_object *item, const char *what, void *out,
-		       struct wo_error *err)
+static int factor_item(struct json_object *item, const char *what, void *out, struct wo_error *err)
 {
 	struct json_object *totp;
 
@@ -277,9 +276,8 @@ static int id_array_from(struct json_object *o, const char *what, const char *fi
 }
 
 /* {"object":"list","data":[...],"list_metadata":{"before","after"}} */
-static int list_from(struct json_object *o, const char *what, size_t size, item_fn fn,
-		     void **items, size_t *count, struct wo_list_metadata *meta,
-		     struct wo_error *err)
+static int list_from(struct json_object *o, const char *what, size_t size, item_fn fn, void **items,
+		     size_t *count, struct wo_list_metadata *meta, struct wo_error *err)
 {
 	struct json_object *m;
 	char name[WHAT_MAX];
@@ -356,8 +354,8 @@ static int membership_item(struct json_object *item, const char *what, void *out
 
 /* --- authentication ------------------------------------------------------------- */
 
-static int authentication_from(struct json_object *o, const char *what,
-			       struct wo_authentication *a, struct wo_error *err)
+static int authentication_from(struct json_object *o, const char *what, struct wo_authentication *a,
+			       struct wo_error *err)
 {
 	struct json_object *uo, *imp;
 	char name[WHAT_MAX];
@@ -382,9 +380,9 @@ static int authentication_from(struct json_object *o, const char *what,
 		return out_of_memory(err);
 	snprintf(name, sizeof(name), "%s.impersonator", what);
 	if (wo_json_string(imp, name, "email", REQ, WO_EMAIL_MAX, &a->impersonator->email, err) !=
-		    0 ||
-	    wo_json_string(imp, name, "reason", 0, WO_MESSAGE_MAX, &a->impersonator->reason,
-			   err) != 0)
+		0 ||
+	    wo_json_string(imp, name, "reason", 0, WO_MESSAGE_MAX, &a->impersonator->reason, err) !=
+		0)
 		return -1;
 	return 0;
 }
@@ -403,8 +401,8 @@ static int device_authorization_from(struct json_object *o, const char *what,
 	    check_url(d->verification_uri, what, "verification_uri", NULL, err) != 0 ||
 	    wo_json_string(o, what, "verification_uri_complete", TOKEN, WO_URL_MAX,
 			   &d->verification_uri_complete, err) != 0 ||
-	    check_url(d->verification_uri_complete, what, "verification_uri_complete", NULL,
-		      err) != 0 ||
+	    check_url(d->verification_uri_complete, what, "verification_uri_complete", NULL, err) !=
+		0 ||
 	    wo_json_int(o, what, "expires_in", REQ, WO_EXPIRES_IN_MIN, WO_EXPIRES_IN_MAX, 0,
 			&expires_in, err) != 0 ||
 	    wo_json_int(o, what, "interval", 0, WO_INTERVAL_MIN, WO_INTERVAL_MAX,
@@ -424,13 +422,14 @@ static int api_error_from(struct json_object *o, const char *what, struct wo_api
 	 * code must fit a wo_error whole, or a truncated one could match a
 	 * different code. */
 	if (wo_json_string(o, what, "code", IDENT, WO_ERROR_CODE_MAX - 1, &e->code, err) != 0 ||
-	    (e->code == NULL && wo_json_string(o, what, "error", IDENT, WO_ERROR_CODE_MAX - 1,
-					       &e->code, err) != 0) ||
+	    (e->code == NULL &&
+	     wo_json_string(o, what, "error", IDENT, WO_ERROR_CODE_MAX - 1, &e->code, err) != 0) ||
 	    wo_json_string(o, what, "message", 0, WO_MESSAGE_MAX, &e->message, err) != 0 ||
 	    (e->message == NULL && wo_json_string(o, what, "error_description", 0, WO_MESSAGE_MAX,
 						  &e->message, err) != 0))
 		return -1;
-	if ((e->code == NULL || e->code[0] == '\0') && (e->message == NULL || e->message[0] == '\0'))
+	if ((e->code == NULL || e->code[0] == '\0') &&
+	    (e->message == NULL || e->message[0] == '\0'))
 		return wo_error_set(err, WO_ERR_DECODE, "%s: no code, error or message", what);
 	if (e->code != NULL && e->code[0] == '\0') {
 		free(e->code);
@@ -512,20 +511,20 @@ static int parse(const char *body, size_t len, const char *what, struct json_obj
 }
 
 /* One public decoder: parse, fill through fn, clear *out on failure. */
-#define DECODER(name, type, what, fn)                                                             \
+#define DECODER(name, type, what, fn)                                                              \
 	int wo_decode_##name(const char *body, size_t len, struct type *out, struct wo_error *err) \
-	{                                                                                         \
-		struct json_object *root;                                                         \
-		int rc;                                                                           \
-                                                                                                  \
-		memset(out, 0, sizeof(*out));                                                     \
-		if (parse(body, len, what, &root, err) != 0)                                      \
-			return -1;                                                                \
-		rc = fn(root, what, out, err);                                                    \
-		json_object_put(root);                                                            \
-		if (rc != 0)                                                                      \
-			type##_clear(out);                                                        \
-		return rc == 0 ? 0 : -1;                                                          \
+	{                                                                                          \
+		struct json_object *root;                                                          \
+		int rc;                                                                            \
+                                                                                                   \
+		memset(out, 0, sizeof(*out));                                                      \
+		if (parse(body, len, what, &root, err) != 0)                                       \
+			return -1;                                                                 \
+		rc = fn(root, what, out, err);                                                     \
+		json_object_put(root);                                                             \
+		if (rc != 0)                                                                       \
+			type##_clear(out);                                                         \
+		return rc == 0 ? 0 : -1;                                                           \
 	}
 
 static int user_list_from(struct json_object *o, const char *what, struct wo_user_list *l,
@@ -538,8 +537,8 @@ static int user_list_from(struct json_object *o, const char *what, struct wo_use
 static int membership_list_from(struct json_object *o, const char *what,
 				struct wo_membership_list *l, struct wo_error *err)
 {
-	return list_from(o, what, sizeof(struct wo_membership), membership_item,
-			 (void **)&l->items, &l->count, &l->list_metadata, err);
+	return list_from(o, what, sizeof(struct wo_membership), membership_item, (void **)&l->items,
+			 &l->count, &l->list_metadata, err);
 }
 
 static int factor_list_from(struct json_object *o, const char *what, struct wo_factor_list *l,

@@ -38,7 +38,7 @@
 #define WO_OPAQUE_TOKEN_MAX   4096  /* refresh, pending, device code */
 #define WO_USER_CODE_MAX      64
 #define WO_TOTP_SECRET_MAX    256
-#define WO_INTERVAL_MIN	      1   /* seconds between device polls */
+#define WO_INTERVAL_MIN	      1 /* seconds between device polls */
 #define WO_INTERVAL_MAX	      300
 #define WO_INTERVAL_DEFAULT   5 /* RFC 8628 section 3.2 */
 #define WO_EXPIRES_IN_MIN     1
@@ -61,12 +61,12 @@ struct wo_metadata_pair {
 
 /* A user object (UserlandUser). */
 struct wo_user {
-	char *id;    /* user_... */
-	char *email; /* required */
-	bool email_verified; /* false when absent: unverified until WorkOS says so */
-	char *first_name;    /* optional */
-	char *last_name;     /* optional */
-	char *external_id;   /* optional */
+	char *id;			   /* user_... */
+	char *email;			   /* required */
+	bool email_verified;		   /* false when absent: unverified until WorkOS says so */
+	char *first_name;		   /* optional */
+	char *last_name;		   /* optional */
+	char *external_id;		   /* optional */
 	struct wo_metadata_pair *metadata; /* string values only; others are refused */
 	size_t metadata_count;
 };
@@ -80,10 +80,10 @@ struct wo_impersonator {
 /* 200 answer of POST /user_management/authenticate, every grant. */
 struct wo_authentication {
 	struct wo_user user;
-	char *organization_id;	     /* optional, org_... */
-	char *access_token;	     /* SECRET, a JWT: verify before believing it */
-	char *refresh_token;	     /* SECRET */
-	char *authentication_method; /* optional: "SSO", "Password", "Impersonation"... */
+	char *organization_id;		      /* optional, org_... */
+	char *access_token;		      /* SECRET, a JWT: verify before believing it */
+	char *refresh_token;		      /* SECRET */
+	char *authentication_method;	      /* optional: "SSO", "Password", "Impersonation"... */
 	struct wo_impersonator *impersonator; /* optional: present = impersonated session */
 };
 
@@ -111,23 +111,23 @@ struct wo_organization {
 struct wo_api_error {
 	char *code;    /* "mfa_challenge", "authorization_pending"...; NULL with only a message */
 	char *message; /* optional, printable */
-	char *pending_authentication_token; /* SECRET, optional */
+	char *pending_authentication_token;	  /* SECRET, optional */
 	struct wo_factor *authentication_factors; /* mfa_challenge */
 	size_t authentication_factor_count;
 	struct wo_organization *organizations; /* organization_selection_required */
 	size_t organization_count;
-	struct wo_user *user;	 /* optional (mfa_*, organization selection) */
-	char *email;		 /* optional (sso_required, email_verification_required) */
+	struct wo_user *user;	     /* optional (mfa_*, organization selection) */
+	char *email;		     /* optional (sso_required, email_verification_required) */
 	char *email_verification_id; /* optional */
-	char **connection_ids;	 /* sso_required: conn_... */
+	char **connection_ids;	     /* sso_required: conn_... */
 	size_t connection_id_count;
 };
 
 /* POST /auth/factors/{id}/challenge. */
 struct wo_challenge {
-	char *id;		       /* auth_challenge_... */
+	char *id;			/* auth_challenge_... */
 	char *authentication_factor_id; /* optional, auth_factor_... */
-	char *expires_at;	       /* optional (absent for TOTP), ISO 8601 text */
+	char *expires_at;		/* optional (absent for TOTP), ISO 8601 text */
 };
 
 /* POST /auth/challenges/{id}/verify: a wrong code is valid = false. */
