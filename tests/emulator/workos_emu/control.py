@@ -121,7 +121,7 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             raise ValueError("kind must be one of %s" % ", ".join(KINDS))
         if kind == "status" and not (100 <= int(b.get("status") or 0) <= 599):
             raise ValueError("status must be an HTTP status")
-        count = b.get("count", 1)
+        count = None if b.get("forever") else b.get("count", 1)
         app.faults.add(b["path"], kind, status=int(b["status"]) if b.get("status") else None,
                        retry_after=b.get("retry_after"), delay_ms=b.get("delay_ms"),
                        count=None if count is None else int(count))
