@@ -24,8 +24,8 @@ emu_field() { # name: a field of emulator.json
 		"$T/emu/emulator.json" "$1"
 }
 
-# Writes $T/workos.conf for the emulator, root-owned as the module demands;
-# extra "key = value" lines come as arguments.
+# Writes $T/workos.conf for the emulator, root-owned as the module demands.
+# Arguments are "key = value" lines that replace or add to the defaults.
 emu_config() {
 	{
 		echo "client_id = $(emu_field client_id)"
@@ -35,11 +35,33 @@ emu_config() {
 		echo "ca_file = $(emu_field ca_file)"
 		echo "api_key_file = $T/api_key"
 		echo "http_timeout = 3"
-		for line in "$@"; do echo "$line"; done
-	} >"$T/workos.conf"
-	chmod 0644 "$T/workos.conf"
+	} >"$T/workos.conf.new"
+	for line in "$@"; do
+		key=${line%%=*}
+		key=$(echo $key)
+		grep -v "^$key =" "$T/workos.conf.new" >"$T/workos.conf.tmp"
+		echo "$line" >>"$T/workos.conf.tmp"
+		mv "$T/workos.conf.tmp" "$T/workos.conf.new"
+	done
+	chmod 0644 "$T/workos.conf.new"
+	mv "$T/workos.conf.new" "$T/workos.conf"
 }
 
 emu_api_key() { # install the emulator's API key as $T/api_key (0600)
 	(umask 077 && emu_field api_key >"$T/api_key")
+}
+
+json_field() { # dotted.path: a field of the JSON document (or JSON lines) on stdin
+	"$PYTHON3" -c '
+import json, sys
+raw = sys.stdin.read().strip()
+try:
+    docs = [json.loads(raw)]
+except ValueError:
+    docs = [json.loads(l) for l in raw.splitlines() if l.strip()]
+doc = docs[-1] if docs else None
+for part in sys.argv[1].split("."):
+    doc = doc.get(part) if isinstance(doc, dict) else None
+print("" if doc is None else doc)
+' "$1"
 }
