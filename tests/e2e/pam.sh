@@ -7,6 +7,16 @@ PAM_MODULE=$top_builddir/pam/.libs/pam_workos.so
 PAMTESTER=${PAMTESTER:-$(command -v pamtester)}
 [ -x "$PAMTESTER" ] || bail "pamtester is not installed (scripts/install-deps)"
 
+# A module built with --enable-sanitizers needs the ASan runtime loaded
+# first into the (uninstrumented) program that loads it.
+PAM_PRELOAD="libpam_wrapper.so libnss_wrapper.so"
+asan=$(ldd "$PAM_MODULE" | awk '/libasan/ {print $3}')
+if [ -n "$asan" ]; then
+	PAM_PRELOAD="$asan $PAM_PRELOAD"
+	# pamtester and libpam are not ours: their leaks are not our findings.
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+fi
+
 # PAM codes, as pam_run reports them (from <security/_pam_types.h>).
 PAM_SERVICE_ERR=3
 PAM_SYSTEM_ERR=4
@@ -42,7 +52,7 @@ EOS
 # module said (syslog lines included: pam_wrapper prints them) and returns
 # the PAM code, recovered from pamtester's message.
 pam_run() {
-	out=$(LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=3 \
+	out=$(LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=3 \
 		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 		timeout 120 "$PAMTESTER" "$@" 2>&1 </dev/null)

@@ -68,7 +68,9 @@ LogLevel VERBOSE
 StrictModes no
 EOF2
 "$SSHD" -t -f "$T/sshd_config" || bail "sshd rejects the test configuration"
-"$SSHD" -f "$T/sshd_config" -E "$T/sshd.log" || bail "sshd did not start"
+# ${asan} (from pam.sh): a sanitized module needs its runtime in sshd.
+env ${asan:+LD_PRELOAD=$asan} "$SSHD" -f "$T/sshd_config" -E "$T/sshd.log" ||
+	bail "sshd did not start"
 trap 'kill "$(cat "$T/sshd.pid" 2>/dev/null)" 2>/dev/null; emu_stop' EXIT
 
 # login LANG WORKOS_EMAIL: one ssh login as ada, approved as WORKOS_EMAIL.
