@@ -58,7 +58,8 @@ int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 		   wo_error_kind_name(err->kind), err->code[0] ? " code=" : "", err->code,
 		   err->message);
 	if (msg == NULL) {
-		snprintf(text, sizeof(text), "WorkOS login denied: %s.", err->message);
+		snprintf(text, sizeof(text), "WorkOS %s denied: %s.",
+			 phase == WO_PHASE_AUTH ? "login" : "access", err->message);
 		msg = text;
 	}
 	/* The code already says it; a failing conversation changes nothing. */

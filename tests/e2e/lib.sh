@@ -10,32 +10,7 @@
 : "${top_srcdir:?run through make check}"
 : "${top_builddir:?run through make check}"
 
-_tap_n=0
-_tap_fail=0
-
-plan() { echo "1..$1"; _tap_planned=1; }
-ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
-not_ok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n - $*"; }
-diag() { printf '# %s\n' "$@"; }
-bail() { echo "Bail out! $*"; exit 1; }
-
-# check DESCRIPTION COMMAND...: ok if the command succeeds.
-check() {
-	_d=$1; shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
-
-# is GOT WANT DESCRIPTION
-is() {
-	if [ "$1" = "$2" ]; then ok "$3"; else
-		not_ok "$3"; diag "got:  '$1'" "want: '$2'"; fi
-}
-
-# Prints the plan if none was given and sets the exit status.
-done_testing() {
-	[ -n "${_tap_planned:-}" ] || echo "1..$_tap_n"
-	[ "$_tap_fail" -eq 0 ]
-}
+. "$top_srcdir/tests/e2e/tap.sh"
 
 # Re-executes the calling script inside a new mount namespace with private
 # propagation, once.  An e2e suite cannot run without it: that is a
@@ -92,3 +67,15 @@ use_cachedir() {
 }
 
 MKCACHE="$top_builddir/tests/helpers/mkcache"
+
+# use_nss_setuid: like use_nss, for setuid programs (sudo, su) and daemons
+# that ignore LD_LIBRARY_PATH: a private ld.so.cache that also lists the
+# build tree's libnss_workos.so.2, bound over /etc/ld.so.cache.
+use_nss_setuid() {
+	use_nss "$@"
+	printf '%s\n' "$top_builddir/nss/.libs" >"$WO_TMP/ld.so.conf"
+	cat /etc/ld.so.conf.d/*.conf 2>/dev/null | grep '^/' >>"$WO_TMP/ld.so.conf"
+	ldconfig -C "$WO_TMP/ld.so.cache" -f "$WO_TMP/ld.so.conf" 2>/dev/null ||
+		bail "ldconfig cannot build a private cache"
+	bind_over "$WO_TMP/ld.so.cache" /etc/ld.so.cache
+}

@@ -16,6 +16,13 @@ tap_result() { # status description
 	fi
 }
 
+ok() { tap_result 0 "$*"; }
+not_ok() { tap_result 1 "$*"; }
+plan() {
+	echo "1..$1"
+	tap_planned=1
+}
+
 check() {
 	desc=$1
 	shift
@@ -53,7 +60,7 @@ unlike() {
 	esac
 }
 
-diag() { printf '# %s\n' "$*"; }
+diag() { printf '# %s\n' "$@"; }
 
 bail() {
 	echo "Bail out! $*"
@@ -61,6 +68,6 @@ bail() {
 }
 
 done_testing() {
-	echo "1..$tap_n"
+	[ -n "${tap_planned:-}" ] || echo "1..$tap_n"
 	[ "$tap_n" -gt 0 ] && [ "$tap_failed" -eq 0 ]
 }
