@@ -1,15 +1,13 @@
 #!/bin/sh
 # A real OpenSSH sshd and ssh client: keyboard-interactive login through
-# pam_workos's device flow, against the WorkOS emulator.  Runs inside a
-# private mount namespace: /etc/pam.d, /etc/passwd, /etc/group and /run are
-# replaced there only, the host is never changed.
-. "$top_srcdir/tests/e2e/tap.sh"
-
-if [ "${WO_SANDBOXED:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || bail "needs root for a private mount namespace"
-	exec env WO_SANDBOXED=1 unshare --mount --propagation private -- /bin/sh "$0" "$@"
-fi
-
+# pam_workos's device flow, and public-key logins gated by its account
+# phase, against the WorkOS emulator.  Runs inside a private mount
+# namespace: /etc/pam.d, /etc/nsswitch.conf, /etc/ld.so.cache, the cache
+# dir and /run are replaced there only; ada exists through libnss_workos.
+. "$top_srcdir/tests/e2e/lib.sh"
+sandbox "$@"
+T=$WO_TMP
+chmod 0755 "$T"
 . "$top_srcdir/tests/e2e/emulator.sh"
 . "$top_srcdir/tests/e2e/pam.sh"
 
@@ -17,21 +15,21 @@ SSHD=/usr/sbin/sshd
 [ -x "$SSHD" ] || bail "openssh-server is not installed (scripts/install-deps)"
 command -v expect >/dev/null || bail "expect is not installed (scripts/install-deps)"
 
-T=$(mktemp -d /tmp/sshd-e2e.XXXXXX)
-chmod 0755 "$T"
+use_cachedir
+use_nss_setuid "passwd: files workos" "group: files workos" "shadow: files"
+mkdir -p "$T/home/ada"
+cat >"$T/cache.txt" <<TXT
+user ada:300001:300001:Ada Lovelace:$T/home/ada:/bin/sh:user_01HQWM4YK0ZQQ463A0QNBXXTP1
+group ada:300001:
+group workos-users:100000:ada
+group workos-admin:100001:ada
+TXT
+"$MKCACHE" "$WO_CACHE" "$T/cache.txt" || bail "mkcache failed"
+chown 300001:300001 "$T/home/ada"
+
 emu_start
 emuctl device-settings --interval 1 >/dev/null
 emu_config "device_timeout = 60"
-
-# Accounts: the host's own plus ada, seen by sshd through /etc/passwd.
-cp /etc/passwd "$T/passwd.etc"
-cp /etc/group "$T/group.etc"
-echo "ada:x:300001:300001:Ada:$T/home/ada:/bin/sh" >>"$T/passwd.etc"
-echo "ada:x:300001:" >>"$T/group.etc"
-mkdir -p "$T/home/ada"
-chown 300001:300001 "$T/home/ada"
-mount --bind "$T/passwd.etc" /etc/passwd
-mount --bind "$T/group.etc" /etc/group
 
 mkdir -p "$T/pam.d"
 stack() { # qr mode
@@ -60,8 +58,8 @@ PidFile $T/sshd.pid
 UsePAM yes
 KbdInteractiveAuthentication yes
 PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
+PubkeyAuthentication yes
+AuthorizedKeysFile $T/keys/%u
 PermitRootLogin no
 LoginGraceTime 90
 LogLevel VERBOSE
@@ -71,7 +69,7 @@ EOF2
 # ${asan} (from pam.sh): a sanitized module needs its runtime in sshd.
 env ${asan:+LD_PRELOAD=$asan} "$SSHD" -f "$T/sshd_config" -E "$T/sshd.log" ||
 	bail "sshd did not start"
-trap 'kill "$(cat "$T/sshd.pid" 2>/dev/null)" 2>/dev/null; emu_stop' EXIT
+trap 'kill "$(cat "$T/sshd.pid" 2>/dev/null)" 2>/dev/null; emu_stop; rm -rf "$T"' EXIT
 
 # login LANG WORKOS_EMAIL: one ssh login as ada, approved as WORKOS_EMAIL.
 # The expect script checks that the code reaches the client before the
@@ -134,5 +132,23 @@ is "$rc" 4 "a code approved by another WorkOS user: ssh is refused"
 unlike "$out" "uid=" "no command ran"
 unlike "$out" "▀" "qr=never draws no QR code"
 
-rm -rf "$T"
+# --- public-key logins: the account phase decides ----------------------------
+mkdir -p "$T/keys"
+ssh-keygen -q -t ed25519 -N '' -f "$T/ada_key"
+cp "$T/ada_key.pub" "$T/keys/ada"
+keylogin() {
+	ssh -F /dev/null -p "$port" -i "$T/ada_key" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o PreferredAuthentications=publickey -o LogLevel=ERROR ada@127.0.0.1 id -un 2>&1
+}
+emu_api_key
+is "$(keylogin)" "ada" "key login of an active member (live check with the API key)"
+emuctl member-update ada@example.com --status inactive >/dev/null
+out=$(keylogin)
+unlike "$out" "ada" "membership deactivated in WorkOS: sshd refuses the key login"
+emuctl member-update ada@example.com --status active >/dev/null
+is "$(keylogin)" "ada" "membership active again: key login works"
+emuctl member-remove ada@example.com >/dev/null
+unlike "$(keylogin)" "ada" "membership removed: key login refused"
+
 done_testing
