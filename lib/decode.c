@@ -113,13 +113,18 @@ static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 {
 	if (check_kind(o, what, "user", err) != 0 ||
 	    wo_json_id(o, what, "id", "user_", REQ, &u->id, err) != 0 ||
-	    wo_json_string(o, what, "email", REQ, WO_EMAIL_MAX, &u->email, err) != 0 ||
+	    wo_json_string(o, what, "email", 0, WO_EMAIL_MAX, &u->email, err) != 0 ||
 	    wo_json_bool(o, what, "email_verified", 0, false, &u->email_verified, err) != 0 ||
 	    wo_json_string(o, what, "first_name", 0, WO_NAME_MAX, &u->first_name, err) != 0 ||
 	    wo_json_string(o, what, "last_name", 0, WO_NAME_MAX, &u->last_name, err) != 0 ||
 	    wo_json_string(o, what, "external_id", 0, WO_NAME_MAX, &u->external_id, err) != 0 ||
 	    metadata_from(o, what, u, err) != 0)
 		return -1;
+	/* The spec requires email; older SDK types make it optional, so its
+	 * absence is tolerated (mapping by email then fails for this user),
+	 * but an empty one is not an address. */
+	if (u->email != NULL && u->email[0] == '\0')
+		return wo_error_set(err, WO_ERR_DECODE, "%s: field \"email\" is empty", what);
 	return 0;
 }
 

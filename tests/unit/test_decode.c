@@ -401,8 +401,10 @@ static void test_user(void)
 	refused_mutation("user", f, "id", SET_STR, "user_", "identifier");
 	refused_mutation("user", f, "id", SET_STR, "user_01/../x", "user: field \"id\"");
 	refused_mutation("user", f, "id", SET_INT, NULL, "not a string");
-	refused_mutation("user", f, "email", DEL, NULL, "user: field \"email\" is missing");
-	refused_mutation("user", f, "email", SET_NULL, NULL, "\"email\" is missing");
+	/* Required by the spec, optional in older SDK types: tolerated when
+	 * absent (mapping then has no email to use), never empty. */
+	accepted_mutation("user", f, "email", DEL, NULL);
+	accepted_mutation("user", f, "email", SET_NULL, NULL);
 	refused_mutation("user", f, "email", SET_STR, "", "\"email\" is empty");
 	refused_mutation("user", f, "email", SET_ARR, NULL, "not a string");
 	refused_mutation("user", f, "email", SET_STR, "ada@example.com\n", "characters it may not");
@@ -435,6 +437,11 @@ static void test_user(void)
 	accepted_mutation("user", f, "profile_picture_url", SET_INT, NULL);
 	accepted_mutation("user", f, "some_new_field", SET_ARR, NULL);
 
+	body = mutate(f, "email", DEL, NULL);
+	ok(wo_decode_user(body, strlen(body), &u, &err) == 0 && u.email == NULL,
+	   "absent email is NULL");
+	wo_user_clear(&u);
+	free(body);
 	body = mutate(f, "email_verified", DEL, NULL);
 	ok(wo_decode_user(body, strlen(body), &u, &err) == 0 && !u.email_verified,
 	   "absent email_verified means unverified");
@@ -489,8 +496,10 @@ static void test_authentication(void)
 	refused_mutation("authentication", f, "user", DEL, NULL,
 			 "authentication: field \"user\" is missing");
 	refused_mutation("authentication", f, "user", SET_ARR, NULL, "\"user\" is not an object");
-	refused_mutation("authentication", f, "user.email", DEL, NULL,
-			 "authentication.user: field \"email\" is missing");
+	refused_mutation("authentication", f, "user.id", DEL, NULL,
+			 "authentication.user: field \"id\" is missing");
+	refused_mutation("authentication", f, "user.email", SET_STR, "",
+			 "authentication.user: field \"email\" is empty");
 	refused_mutation("authentication", f, "user.id", SET_STR, "org_01", "authentication.user");
 	refused_mutation("authentication", f, "access_token", DEL, NULL,
 			 "\"access_token\" is missing");
@@ -713,8 +722,8 @@ static void test_api_errors(void)
 	refused_mutation("api_error", f, "authentication_factors.0.type", SET_NULL, NULL,
 			 "\"type\" is missing");
 	refused_mutation("api_error", f, "user", SET_STR, "user_01", "\"user\" is not an object");
-	refused_mutation("api_error", f, "user.email", DEL, NULL,
-			 "error body.user: field \"email\" is missing");
+	refused_mutation("api_error", f, "user.id", DEL, NULL,
+			 "error body.user: field \"id\" is missing");
 	accepted_mutation("api_error", f, "user", SET_NULL, NULL);
 	accepted_mutation("api_error", f, "authentication_factors", SET_ARR, NULL);
 	f = "error_organization_selection_required.json";
@@ -919,8 +928,8 @@ static void test_lists(void)
 	refused_mutation("user_list", f, "data", SET_OBJ, NULL, "\"data\" is not an array");
 	refused_mutation("user_list", f, "data.1", SET_INT, NULL,
 			 "user list: data[1] is not an object");
-	refused_mutation("user_list", f, "data.2.email", DEL, NULL,
-			 "user list: data[2]: field \"email\" is missing");
+	refused_mutation("user_list", f, "data.2.id", DEL, NULL,
+			 "user list: data[2]: field \"id\" is missing");
 	refused_mutation("user_list", f, "list_metadata", DEL, NULL,
 			 "\"list_metadata\" is missing");
 	refused_mutation("user_list", f, "list_metadata", SET_ARR, NULL, "not an object");
