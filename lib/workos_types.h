@@ -62,7 +62,7 @@ struct wo_metadata_pair {
 /* A user object (UserlandUser). */
 struct wo_user {
 	char *id;			   /* user_... */
-	char *email;			   /* required */
+	char *email;			   /* NULL when absent (old API versions), never "" */
 	bool email_verified;		   /* false when absent: unverified until WorkOS says so */
 	char *first_name;		   /* optional */
 	char *last_name;		   /* optional */

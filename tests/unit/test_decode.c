@@ -66,14 +66,14 @@ struct decoder {
 	const char *fixture; /* a valid body */
 };
 
-#define WRAP(t)                                                                                   \
-	static int dec_##t(const char *b, size_t l, void *o, struct wo_error *e)                  \
-	{                                                                                         \
-		return wo_decode_##t(b, l, o, e);                                                 \
-	}                                                                                         \
-	static void clr_##t(void *o)                                                              \
-	{                                                                                         \
-		wo_##t##_clear(o);                                                                \
+#define WRAP(t)                                                                                    \
+	static int dec_##t(const char *b, size_t l, void *o, struct wo_error *e)                   \
+	{                                                                                          \
+		return wo_decode_##t(b, l, o, e);                                                  \
+	}                                                                                          \
+	static void clr_##t(void *o)                                                               \
+	{                                                                                          \
+		wo_##t##_clear(o);                                                                 \
 	}
 WRAP(api_error)
 WRAP(device_authorization)
@@ -88,20 +88,23 @@ WRAP(membership)
 WRAP(user_list)
 WRAP(membership_list)
 
-#define D(t, fx) {#t, sizeof(struct wo_##t), dec_##t, clr_##t, fx}
+#define D(t, fx)                                                                                   \
+	{                                                                                          \
+#t, sizeof(struct wo_##t), dec_##t, clr_##t, fx                                    \
+	}
 static const struct decoder decoders[] = {
-	D(api_error, "error_mfa_challenge.json"),
-	D(device_authorization, "device_authorization.json"),
-	D(authentication, "authentication_impersonator.json"),
-	D(challenge, "challenge.json"),
-	D(verification, "verification.json"),
-	D(enrollment, "enrollment.json"),
-	D(factor_list, "factor_list.json"),
-	D(user, "user.json"),
-	D(organization, "organization.json"),
-	D(membership, "membership.json"),
-	D(user_list, "user_list.json"),
-	D(membership_list, "membership_list.json"),
+    D(api_error, "error_mfa_challenge.json"),
+    D(device_authorization, "device_authorization.json"),
+    D(authentication, "authentication_impersonator.json"),
+    D(challenge, "challenge.json"),
+    D(verification, "verification.json"),
+    D(enrollment, "enrollment.json"),
+    D(factor_list, "factor_list.json"),
+    D(user, "user.json"),
+    D(organization, "organization.json"),
+    D(membership, "membership.json"),
+    D(user_list, "user_list.json"),
+    D(membership_list, "membership_list.json"),
 };
 #define N_DECODERS (sizeof(decoders) / sizeof(decoders[0]))
 
@@ -242,7 +245,7 @@ static char *mutate(const char *fixture, const char *path, enum op op, const cha
 static void refused_mutation(const char *decoder, const char *fixture, const char *path, enum op op,
 			     const char *str, const char *needle)
 {
-	static const char *const names[] = {"removed", "null",	   "an integer", "a string",
+	static const char *const names[] = {"removed",	 "null",     "an integer", "a string",
 					    "a boolean", "an array", "an object"};
 	char *body = mutate(fixture, path, op, str);
 	char why[256];
@@ -252,10 +255,10 @@ static void refused_mutation(const char *decoder, const char *fixture, const cha
 	free(body);
 }
 
-static void accepted_mutation(const char *decoder, const char *fixture, const char *path, enum op op,
-			      const char *str)
+static void accepted_mutation(const char *decoder, const char *fixture, const char *path,
+			      enum op op, const char *str)
 {
-	static const char *const names[] = {"removed", "null",	   "an integer", "a string",
+	static const char *const names[] = {"removed",	 "null",     "an integer", "a string",
 					    "a boolean", "an array", "an object"};
 	const struct decoder *d = decoder_named(decoder);
 	char *body = mutate(fixture, path, op, str);
@@ -277,7 +280,8 @@ static void test_device_authorization(void)
 	size_t len;
 	char *body = load("device_authorization.json", &len);
 
-	ok(wo_decode_device_authorization(body, len, &d, &err) == 0, "device authorization decodes");
+	ok(wo_decode_device_authorization(body, len, &d, &err) == 0,
+	   "device authorization decodes");
 	is_str(d.device_code, "Ew0dXtPuQw8z1JrpNz1xk4bS9tE7aGvX2cLqM3nR5yU", "  device_code");
 	is_str(d.user_code, "BCDF-GHJK", "  user_code");
 	is_str(d.verification_uri, "https://auth.example.com/device", "  verification_uri");
@@ -300,20 +304,27 @@ static void test_device_authorization(void)
 	free(body);
 
 	const char *f = "device_authorization.json";
-	refused_mutation("device_authorization", f, "device_code", DEL, NULL, "\"device_code\" is missing");
-	refused_mutation("device_authorization", f, "device_code", SET_STR, "", "\"device_code\" is empty");
-	refused_mutation("device_authorization", f, "device_code", SET_STR, "has space", "device_code");
-	refused_mutation("device_authorization", f, "user_code", SET_NULL, NULL, "\"user_code\" is missing");
+	refused_mutation("device_authorization", f, "device_code", DEL, NULL,
+			 "\"device_code\" is missing");
+	refused_mutation("device_authorization", f, "device_code", SET_STR, "",
+			 "\"device_code\" is empty");
+	refused_mutation("device_authorization", f, "device_code", SET_STR, "has space",
+			 "device_code");
+	refused_mutation("device_authorization", f, "user_code", SET_NULL, NULL,
+			 "\"user_code\" is missing");
 	refused_mutation("device_authorization", f, "user_code", SET_INT, NULL, "not a string");
-	refused_mutation("device_authorization", f, "verification_uri", DEL, NULL, "verification_uri");
+	refused_mutation("device_authorization", f, "verification_uri", DEL, NULL,
+			 "verification_uri");
 	refused_mutation("device_authorization", f, "verification_uri", SET_STR,
 			 "javascript:alert(1)", "not an http(s) URL");
-	refused_mutation("device_authorization", f, "verification_uri", SET_STR, "https://", "http(s)");
+	refused_mutation("device_authorization", f, "verification_uri", SET_STR, "https://",
+			 "http(s)");
 	refused_mutation("device_authorization", f, "verification_uri_complete", SET_STR,
 			 "file:///etc/shadow", "verification_uri_complete");
 	refused_mutation("device_authorization", f, "verification_uri_complete", SET_STR,
 			 "https://auth.example.com/device?\x1b[2J", "verification_uri_complete");
-	refused_mutation("device_authorization", f, "expires_in", DEL, NULL, "\"expires_in\" is missing");
+	refused_mutation("device_authorization", f, "expires_in", DEL, NULL,
+			 "\"expires_in\" is missing");
 	refused_mutation("device_authorization", f, "expires_in", SET_STR, "300", "not an integer");
 	refused_mutation("device_authorization", f, "interval", SET_STR, "5", "not an integer");
 	refused_mutation("device_authorization", f, "interval", SET_BOOL, NULL, "not an integer");
@@ -326,10 +337,11 @@ static void test_device_authorization(void)
 		long long v;
 		bool good;
 	} ranges[] = {
-		{"interval", 0, false},	       {"interval", 1, true},	  {"interval", 300, true},
-		{"interval", 301, false},      {"interval", -5, false},	  {"expires_in", 0, false},
-		{"expires_in", 1, true},       {"expires_in", 3600, true}, {"expires_in", 3601, false},
-		{"expires_in", INT64_MAX, false},
+	    {"interval", 0, false},	 {"interval", 1, true},
+	    {"interval", 300, true},	 {"interval", 301, false},
+	    {"interval", -5, false},	 {"expires_in", 0, false},
+	    {"expires_in", 1, true},	 {"expires_in", 3600, true},
+	    {"expires_in", 3601, false}, {"expires_in", INT64_MAX, false},
 	};
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		char text[512];
@@ -389,8 +401,10 @@ static void test_user(void)
 	refused_mutation("user", f, "id", SET_STR, "user_", "identifier");
 	refused_mutation("user", f, "id", SET_STR, "user_01/../x", "user: field \"id\"");
 	refused_mutation("user", f, "id", SET_INT, NULL, "not a string");
-	refused_mutation("user", f, "email", DEL, NULL, "user: field \"email\" is missing");
-	refused_mutation("user", f, "email", SET_NULL, NULL, "\"email\" is missing");
+	/* Required by the spec, optional in older SDK types: tolerated when
+	 * absent (mapping then has no email to use), never empty. */
+	accepted_mutation("user", f, "email", DEL, NULL);
+	accepted_mutation("user", f, "email", SET_NULL, NULL);
 	refused_mutation("user", f, "email", SET_STR, "", "\"email\" is empty");
 	refused_mutation("user", f, "email", SET_ARR, NULL, "not a string");
 	refused_mutation("user", f, "email", SET_STR, "ada@example.com\n", "characters it may not");
@@ -406,11 +420,13 @@ static void test_user(void)
 	refused_mutation("user", f, "metadata.unix_name", SET_INT, NULL,
 			 "metadata \"unix_name\" is not a string");
 	refused_mutation("user", f, "metadata.unix_name", SET_NULL, NULL, "metadata \"unix_name\"");
-	refused_mutation("user", f, "metadata.unix_name", SET_STR, "a\tb", "metadata \"unix_name\"");
+	refused_mutation("user", f, "metadata.unix_name", SET_STR, "a\tb",
+			 "metadata \"unix_name\"");
 	refused_mutation("user", f, "metadata.bad\x1bkey", SET_STR, "v", "bad key");
-	REFUSED("user", "{\"id\":\"user_1\",\"email\":\"a@b\",\"metadata\":{\"\":\"v\"}}", "bad key",
-		"an empty metadata key");
-	refused_mutation("user", f, "object", SET_STR, "organization", "\"object\" is \"organization\"");
+	REFUSED("user", "{\"id\":\"user_1\",\"email\":\"a@b\",\"metadata\":{\"\":\"v\"}}",
+		"bad key", "an empty metadata key");
+	refused_mutation("user", f, "object", SET_STR, "organization",
+			 "\"object\" is \"organization\"");
 	accepted_mutation("user", f, "email_verified", DEL, NULL);
 	accepted_mutation("user", f, "first_name", SET_NULL, NULL);
 	accepted_mutation("user", f, "last_name", DEL, NULL);
@@ -421,6 +437,11 @@ static void test_user(void)
 	accepted_mutation("user", f, "profile_picture_url", SET_INT, NULL);
 	accepted_mutation("user", f, "some_new_field", SET_ARR, NULL);
 
+	body = mutate(f, "email", DEL, NULL);
+	ok(wo_decode_user(body, strlen(body), &u, &err) == 0 && u.email == NULL,
+	   "absent email is NULL");
+	wo_user_clear(&u);
+	free(body);
 	body = mutate(f, "email_verified", DEL, NULL);
 	ok(wo_decode_user(body, strlen(body), &u, &err) == 0 && !u.email_verified,
 	   "absent email_verified means unverified");
@@ -451,7 +472,8 @@ static void test_authentication(void)
 	free(body);
 
 	body = load("authentication_impersonator.json", &len);
-	ok(wo_decode_authentication(body, len, &a, &err) == 0, "impersonated authentication decodes");
+	ok(wo_decode_authentication(body, len, &a, &err) == 0,
+	   "impersonated authentication decodes");
 	ok(a.impersonator != NULL, "  impersonator present");
 	if (a.impersonator != NULL) {
 		is_str(a.impersonator->email, "admin@example.com", "  impersonator email");
@@ -471,16 +493,23 @@ static void test_authentication(void)
 	wo_authentication_clear(&a);
 	free(body);
 
-	refused_mutation("authentication", f, "user", DEL, NULL, "authentication: field \"user\" is missing");
+	refused_mutation("authentication", f, "user", DEL, NULL,
+			 "authentication: field \"user\" is missing");
 	refused_mutation("authentication", f, "user", SET_ARR, NULL, "\"user\" is not an object");
-	refused_mutation("authentication", f, "user.email", DEL, NULL,
-			 "authentication.user: field \"email\" is missing");
+	refused_mutation("authentication", f, "user.id", DEL, NULL,
+			 "authentication.user: field \"id\" is missing");
+	refused_mutation("authentication", f, "user.email", SET_STR, "",
+			 "authentication.user: field \"email\" is empty");
 	refused_mutation("authentication", f, "user.id", SET_STR, "org_01", "authentication.user");
-	refused_mutation("authentication", f, "access_token", DEL, NULL, "\"access_token\" is missing");
-	refused_mutation("authentication", f, "access_token", SET_STR, "", "\"access_token\" is empty");
+	refused_mutation("authentication", f, "access_token", DEL, NULL,
+			 "\"access_token\" is missing");
+	refused_mutation("authentication", f, "access_token", SET_STR, "",
+			 "\"access_token\" is empty");
 	refused_mutation("authentication", f, "access_token", SET_STR, "a b", "\"access_token\"");
-	refused_mutation("authentication", f, "access_token", SET_STR, "a.b.\xc3\xa9", "\"access_token\"");
-	refused_mutation("authentication", f, "refresh_token", SET_NULL, NULL, "\"refresh_token\" is missing");
+	refused_mutation("authentication", f, "access_token", SET_STR, "a.b.\xc3\xa9",
+			 "\"access_token\"");
+	refused_mutation("authentication", f, "refresh_token", SET_NULL, NULL,
+			 "\"refresh_token\" is missing");
 	refused_mutation("authentication", f, "refresh_token", SET_INT, NULL, "not a string");
 	refused_mutation("authentication", f, "organization_id", SET_STR, "user_01", "not a org_");
 	refused_mutation("authentication", f, "organization_id", SET_STR, "", "organization_id");
@@ -490,8 +519,8 @@ static void test_authentication(void)
 			 SET_STR, "admin@example.com", "\"impersonator\" is not an object");
 	refused_mutation("authentication", "authentication_impersonator.json", "impersonator.email",
 			 DEL, NULL, "authentication.impersonator: field \"email\" is missing");
-	refused_mutation("authentication", "authentication_impersonator.json", "impersonator.reason",
-			 SET_STR, "because\r\nX-Injected: 1", "\"reason\"");
+	refused_mutation("authentication", "authentication_impersonator.json",
+			 "impersonator.reason", SET_STR, "because\r\nX-Injected: 1", "\"reason\"");
 	accepted_mutation("authentication", f, "organization_id", SET_NULL, NULL);
 	accepted_mutation("authentication", f, "impersonator", SET_NULL, NULL);
 	accepted_mutation("authentication", f, "oauth_tokens", SET_OBJ, NULL);
@@ -524,7 +553,7 @@ static void test_api_errors(void)
 	struct wo_api_error e;
 	struct wo_error err = WO_ERROR_INIT;
 	size_t len;
-	char *body;
+	char *body, *text;
 
 	body = load("error_mfa_challenge.json", &len);
 	ok(wo_decode_api_error(body, len, &e, &err) == 0, "mfa_challenge decodes");
@@ -553,7 +582,8 @@ static void test_api_errors(void)
 	free(body);
 
 	body = load("error_organization_selection_required.json", &len);
-	ok(wo_decode_api_error(body, len, &e, &err) == 0, "organization_selection_required decodes");
+	ok(wo_decode_api_error(body, len, &e, &err) == 0,
+	   "organization_selection_required decodes");
 	is_str(e.code, "organization_selection_required", "  code");
 	is_int(e.organization_count, 2, "  two organizations");
 	if (e.organization_count == 2) {
@@ -581,7 +611,8 @@ static void test_api_errors(void)
 	like(e.message, "matching connections", "  message from error_description");
 	is_int(e.connection_id_count, 2, "  two connection ids");
 	if (e.connection_id_count == 2)
-		is_str(e.connection_ids[1], "conn_01HZ3E4X5Y6Z7A8B9C0D1E2F3M", "  second connection");
+		is_str(e.connection_ids[1], "conn_01HZ3E4X5Y6Z7A8B9C0D1E2F3M",
+		       "  second connection");
 	is_str(e.email, "ada@example.com", "  email");
 	wo_api_error_clear(&e);
 	free(body);
@@ -602,24 +633,24 @@ static void test_api_errors(void)
 	static const struct {
 		const char *body, *code, *message;
 	} small[] = {
-		{"{\"error\":\"slow_down\"}", "slow_down", NULL},
-		{"{\"error\":\"access_denied\",\"error_description\":\"Device authorization grant "
-		 "is not enabled for this team\"}",
-		 "access_denied", "Device authorization grant is not enabled for this team"},
-		{"{\"error\":\"expired_token\",\"error_description\":null}", "expired_token", NULL},
-		{"{\"error\":\"invalid_client\",\"error_description\":\"Unknown client\"}",
-		 "invalid_client", "Unknown client"},
-		{"{\"code\":\"invalid_one_time_code\",\"message\":\"Invalid one-time code.\"}",
-		 "invalid_one_time_code", "Invalid one-time code."},
-		{"{\"message\":\"Unauthorized\"}", NULL, "Unauthorized"},
-		{"{\"message\":\"User not found: 'user_01'.\",\"code\":\"entity_not_found\"}",
-		 "entity_not_found", "User not found: 'user_01'."},
-		{"{\"code\":\"invalid_request_parameters\",\"message\":\"Validation failed.\","
-		 "\"errors\":[{\"code\":\"required\",\"field\":\"events\"}]}",
-		 "invalid_request_parameters", "Validation failed."},
-		{"{\"code\":\"daily_quota_exceeded\",\"message\":\"Quota\",\"error\":\"other\"}",
-		 "daily_quota_exceeded", "Quota"},
-		{"{\"code\":\"\",\"message\":\"Only a message\"}", NULL, "Only a message"},
+	    {"{\"error\":\"slow_down\"}", "slow_down", NULL},
+	    {"{\"error\":\"access_denied\",\"error_description\":\"Device authorization grant "
+	     "is not enabled for this team\"}",
+	     "access_denied", "Device authorization grant is not enabled for this team"},
+	    {"{\"error\":\"expired_token\",\"error_description\":null}", "expired_token", NULL},
+	    {"{\"error\":\"invalid_client\",\"error_description\":\"Unknown client\"}",
+	     "invalid_client", "Unknown client"},
+	    {"{\"code\":\"invalid_one_time_code\",\"message\":\"Invalid one-time code.\"}",
+	     "invalid_one_time_code", "Invalid one-time code."},
+	    {"{\"message\":\"Unauthorized\"}", NULL, "Unauthorized"},
+	    {"{\"message\":\"User not found: 'user_01'.\",\"code\":\"entity_not_found\"}",
+	     "entity_not_found", "User not found: 'user_01'."},
+	    {"{\"code\":\"invalid_request_parameters\",\"message\":\"Validation failed.\","
+	     "\"errors\":[{\"code\":\"required\",\"field\":\"events\"}]}",
+	     "invalid_request_parameters", "Validation failed."},
+	    {"{\"code\":\"daily_quota_exceeded\",\"message\":\"Quota\",\"error\":\"other\"}",
+	     "daily_quota_exceeded", "Quota"},
+	    {"{\"code\":\"\",\"message\":\"Only a message\"}", NULL, "Only a message"},
 	};
 	for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
 		ok(wo_decode_api_error(small[i].body, strlen(small[i].body), &e, &err) == 0,
@@ -638,16 +669,36 @@ static void test_api_errors(void)
 	REFUSED("api_error", "{\"code\":\"mfa challenge\"}", "\"code\"", "a code with a space");
 	REFUSED("api_error", "{\"code\":42}", "not a string", "a numeric code");
 	REFUSED("api_error", "{\"error\":\"x\\u001b[0m\"}", "\"error\"", "an escape in error");
-	REFUSED("api_error", "{\"code\":\"x\",\"message\":\"\\u001b[2J\\u001b[H\"}",
-		"\"message\" holds characters", "terminal control in the message");
-	REFUSED("api_error", "{\"code\":\"x\",\"message\":\"a\\u0000b\"}", "\"message\"",
-		"NUL in the message");
+	/* A message only decorates the code: an unusable one is dropped. */
+	static const char *const dropped[] = {
+	    "{\"code\":\"x\",\"message\":\"\\u001b[2J\\u001b[H\"}",
+	    "{\"code\":\"x\",\"message\":\"a\\u0000b\"}",
+	    "{\"error\":\"x\",\"error_description\":\"line one\\nline two\"}",
+	    "{\"error\":\"x\",\"error_description\":[\"a\"]}",
+	    "{\"code\":\"x\",\"message\":42,\"error_description\":\"\\u009b31m\"}",
+	};
+	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++) {
+		ok(wo_decode_api_error(dropped[i], strlen(dropped[i]), &e, &err) == 0,
+		   "error body with an unusable message decodes: %s", dropped[i]);
+		is_str(e.code, "x", "  code kept");
+		ok(e.message == NULL, "  message dropped");
+		wo_api_error_clear(&e);
+	}
+	text = "{\"code\":\"x\",\"message\":\"\\u001b[31m\",\"error_description\":\"Plain.\"}";
+	ok(wo_decode_api_error(text, strlen(text), &e, &err) == 0,
+	   "a bad message falls back on error_description");
+	is_str(e.message, "Plain.", "  error_description");
+	wo_api_error_clear(&e);
+	REFUSED("api_error", "{\"message\":\"\\u001b[2J\"}", "no code, error or message",
+		"only an unusable message");
+	REFUSED("api_error", "{\"error_description\":\"a\\u0000b\"}", "no code, error or message",
+		"only a NUL-cut description");
 
 	/* A code must fit struct wo_error whole. */
 	char code[WO_ERROR_CODE_MAX + 32];
 	memset(code, 'c', WO_ERROR_CODE_MAX - 1);
 	code[WO_ERROR_CODE_MAX - 1] = '\0';
-	char *text = mutate("error_invalid_credentials.json", "code", SET_STR, code);
+	text = mutate("error_invalid_credentials.json", "code", SET_STR, code);
 	ok(wo_decode_api_error(text, strlen(text), &e, &err) == 0 && strlen(e.code) == 63,
 	   "a 63-byte code is accepted");
 	wo_api_error_clear(&e);
@@ -671,8 +722,8 @@ static void test_api_errors(void)
 	refused_mutation("api_error", f, "authentication_factors.0.type", SET_NULL, NULL,
 			 "\"type\" is missing");
 	refused_mutation("api_error", f, "user", SET_STR, "user_01", "\"user\" is not an object");
-	refused_mutation("api_error", f, "user.email", DEL, NULL,
-			 "error body.user: field \"email\" is missing");
+	refused_mutation("api_error", f, "user.id", DEL, NULL,
+			 "error body.user: field \"id\" is missing");
 	accepted_mutation("api_error", f, "user", SET_NULL, NULL);
 	accepted_mutation("api_error", f, "authentication_factors", SET_ARR, NULL);
 	f = "error_organization_selection_required.json";
@@ -689,7 +740,8 @@ static void test_api_errors(void)
 
 	/* Bounded arrays in error bodies. */
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
-	json_object_object_add(root, "code", json_object_new_string("organization_selection_required"));
+	json_object_object_add(root, "code",
+			       json_object_new_string("organization_selection_required"));
 	for (int i = 0; i <= WO_ERROR_ITEMS_MAX; i++) {
 		struct json_object *o = json_object_new_object();
 		char id[32];
@@ -724,7 +776,8 @@ static void test_mfa(void)
 	body = load("challenge.json", &len);
 	ok(wo_decode_challenge(body, len, &c, &err) == 0, "challenge decodes");
 	is_str(c.id, "auth_challenge_01HZ3E4X5Y6Z7A8B9C0D1E2F3N", "  id");
-	is_str(c.authentication_factor_id, "auth_factor_01HZ3TOTP000000000000000001", "  factor id");
+	is_str(c.authentication_factor_id, "auth_factor_01HZ3TOTP000000000000000001",
+	       "  factor id");
 	ok(c.expires_at == NULL, "  TOTP challenges have no expires_at");
 	wo_challenge_clear(&c);
 	ok(all_zero(&c, sizeof(c)), "  cleared");
@@ -753,8 +806,10 @@ static void test_mfa(void)
 	wo_verification_clear(&v);
 	refused_mutation("verification", "verification.json", "valid", DEL, NULL,
 			 "verification: field \"valid\" is missing");
-	refused_mutation("verification", "verification.json", "valid", SET_STR, "true", "not a boolean");
-	refused_mutation("verification", "verification.json", "valid", SET_INT, NULL, "not a boolean");
+	refused_mutation("verification", "verification.json", "valid", SET_STR, "true",
+			 "not a boolean");
+	refused_mutation("verification", "verification.json", "valid", SET_INT, NULL,
+			 "not a boolean");
 	refused_mutation("verification", "verification.json", "valid", SET_NULL, NULL, "\"valid\"");
 	refused_mutation("verification", "verification.json", "challenge", DEL, NULL,
 			 "\"challenge\" is missing");
@@ -781,8 +836,8 @@ static void test_mfa(void)
 			 "\"uri\" is missing");
 	refused_mutation("enrollment", f, "authentication_factor.totp.uri", SET_STR,
 			 "https://evil.example/", "not a otpauth:// URI");
-	refused_mutation("enrollment", f, "authentication_factor.totp.secret", SET_STR,
-			 "JBSW Y3DP", "\"secret\"");
+	refused_mutation("enrollment", f, "authentication_factor.totp.secret", SET_STR, "JBSW Y3DP",
+			 "\"secret\"");
 	refused_mutation("enrollment", f, "authentication_factor.totp", DEL, NULL,
 			 "\"totp\" is missing");
 	refused_mutation("enrollment", f, "authentication_factor.type", SET_STR, "sms",
@@ -830,8 +885,10 @@ static void test_organization(void)
 	refused_mutation("organization", "organization.json", "name", DEL, NULL,
 			 "organization: field \"name\" is missing");
 	refused_mutation("organization", "organization.json", "name", SET_STR, "", "empty");
-	refused_mutation("organization", "organization.json", "id", SET_STR, "organization_01", "org_");
-	refused_mutation("organization", "organization.json", "object", SET_STR, "user", "\"object\"");
+	refused_mutation("organization", "organization.json", "id", SET_STR, "organization_01",
+			 "org_");
+	refused_mutation("organization", "organization.json", "object", SET_STR, "user",
+			 "\"object\"");
 }
 
 static void test_lists(void)
@@ -849,7 +906,8 @@ static void test_lists(void)
 		is_str(ul.items[0].email, "ada@example.com", "  first email");
 		is_str(wo_user_metadata(&ul.items[0], "unix_name"), "ada", "  first metadata");
 		ok(!ul.items[1].email_verified, "  second unverified");
-		is_str(ul.items[2].first_name, "J\xc3\xa9r\xc3\xb4me", "  third first_name in UTF-8");
+		is_str(ul.items[2].first_name, "J\xc3\xa9r\xc3\xb4me",
+		       "  third first_name in UTF-8");
 	}
 	is_str(ul.list_metadata.after, "user_01C", "  after cursor");
 	ok(ul.list_metadata.before == NULL, "  no before cursor");
@@ -868,10 +926,12 @@ static void test_lists(void)
 	const char *f = "user_list.json";
 	refused_mutation("user_list", f, "data", DEL, NULL, "user list: field \"data\" is missing");
 	refused_mutation("user_list", f, "data", SET_OBJ, NULL, "\"data\" is not an array");
-	refused_mutation("user_list", f, "data.1", SET_INT, NULL, "user list: data[1] is not an object");
-	refused_mutation("user_list", f, "data.2.email", DEL, NULL,
-			 "user list: data[2]: field \"email\" is missing");
-	refused_mutation("user_list", f, "list_metadata", DEL, NULL, "\"list_metadata\" is missing");
+	refused_mutation("user_list", f, "data.1", SET_INT, NULL,
+			 "user list: data[1] is not an object");
+	refused_mutation("user_list", f, "data.2.id", DEL, NULL,
+			 "user list: data[2]: field \"id\" is missing");
+	refused_mutation("user_list", f, "list_metadata", DEL, NULL,
+			 "\"list_metadata\" is missing");
 	refused_mutation("user_list", f, "list_metadata", SET_ARR, NULL, "not an object");
 	refused_mutation("user_list", f, "list_metadata.after", SET_INT, NULL, "\"after\"");
 	refused_mutation("user_list", f, "list_metadata.after", SET_STR, "", "\"after\" is empty");
@@ -888,14 +948,16 @@ static void test_lists(void)
 		is_str(m[0].id, "om_01A", "  role only: id");
 		is_str(m[0].role, "admin", "  role only: role");
 		is_int(m[0].role_count, 1, "  role only: roles = [role]");
-		ok(wo_membership_has_role(&m[0], "admin") && !wo_membership_has_role(&m[0], "member"),
+		ok(wo_membership_has_role(&m[0], "admin") &&
+		       !wo_membership_has_role(&m[0], "member"),
 		   "  role only: has admin, not member");
 		ok(wo_membership_is_active(&m[0]), "  active");
 		ok(m[0].user == NULL, "  no embedded user");
 
 		is_str(m[1].role, "member", "  both: role");
 		is_int(m[1].role_count, 2, "  both: roles[] (which holds role)");
-		ok(wo_membership_has_role(&m[1], "devops") && wo_membership_has_role(&m[1], "member"),
+		ok(wo_membership_has_role(&m[1], "devops") &&
+		       wo_membership_has_role(&m[1], "member"),
 		   "  both: member and devops");
 		ok(m[1].user != NULL, "  embedded user");
 		if (m[1].user != NULL) {
@@ -911,7 +973,8 @@ static void test_lists(void)
 		is_str(m[2].status, "inactive", "  status inactive");
 
 		is_int(m[3].role_count, 2, "  role outside roles[] joins it");
-		ok(wo_membership_has_role(&m[3], "admin") && wo_membership_has_role(&m[3], "auditor"),
+		ok(wo_membership_has_role(&m[3], "admin") &&
+		       wo_membership_has_role(&m[3], "auditor"),
 		   "  admin and auditor");
 		ok(!wo_membership_is_active(&m[3]), "  pending is not active");
 
@@ -928,8 +991,10 @@ static void test_lists(void)
 	f = "membership_list.json";
 	refused_mutation("membership_list", f, "data.0.role", DEL, NULL,
 			 "membership list: data[0]: field \"role\" is missing");
-	refused_mutation("membership_list", f, "data.2.roles", SET_ARR, NULL, "\"role\" is missing");
-	refused_mutation("membership_list", f, "data.0.role", SET_STR, "admin", "\"role\" is not an object");
+	refused_mutation("membership_list", f, "data.2.roles", SET_ARR, NULL,
+			 "\"role\" is missing");
+	refused_mutation("membership_list", f, "data.0.role", SET_STR, "admin",
+			 "\"role\" is not an object");
 	refused_mutation("membership_list", f, "data.0.role.slug", DEL, NULL,
 			 "data[0].role: field \"slug\" is missing");
 	refused_mutation("membership_list", f, "data.0.role.slug", SET_STR, "ad min", "\"slug\"");
@@ -941,8 +1006,10 @@ static void test_lists(void)
 			 "data[1].user: field \"id\"");
 	refused_mutation("membership_list", f, "data.1.user", SET_STR, "user_01B", "not an object");
 	refused_mutation("membership_list", f, "data.3.id", SET_STR, "membership_01", "om_");
-	refused_mutation("membership_list", f, "data.3.user_id", DEL, NULL, "\"user_id\" is missing");
-	refused_mutation("membership_list", f, "data.3.organization_id", SET_STR, "user_01", "org_");
+	refused_mutation("membership_list", f, "data.3.user_id", DEL, NULL,
+			 "\"user_id\" is missing");
+	refused_mutation("membership_list", f, "data.3.organization_id", SET_STR, "user_01",
+			 "org_");
 	refused_mutation("membership_list", f, "data.4.status", DEL, NULL, "\"status\" is missing");
 	refused_mutation("membership_list", f, "data.4.status", SET_STR, "active\n", "\"status\"");
 	refused_mutation("membership_list", f, "data.4.object", SET_STR, "user", "\"object\"");
@@ -1023,8 +1090,7 @@ static void test_list_bounds(void)
 	refused("membership_list", s, strlen(s), "more than 128 items", "10k memberships");
 	free(s);
 	s = list_of(WO_LIST_MAX_ITEMS, om);
-	ok(wo_decode_membership_list(s, strlen(s), &ml, &err) == 0 &&
-		   ml.count == WO_LIST_MAX_ITEMS,
+	ok(wo_decode_membership_list(s, strlen(s), &ml, &err) == 0 && ml.count == WO_LIST_MAX_ITEMS,
 	   "a page of %d memberships is accepted", WO_LIST_MAX_ITEMS);
 	wo_membership_list_clear(&ml);
 	free(s);
@@ -1091,39 +1157,39 @@ static void test_hostile_all(void)
 		size_t len; /* 0: strlen */
 		const char *needle, *why;
 	} hostile[] = {
-		{"", 0, "empty", "an empty body"},
-		{"   ", 0, "truncated", "white space only"},
-		{"null", 0, "JSON", "null"},
-		{"[]", 0, "not a JSON object", "an empty array"},
-		{"[{\"code\":\"x\"}]", 0, "not a JSON object", "an array where an object belongs"},
-		{"42", 0, "JSON", "a number"},
-		{"true", 0, "JSON", "a boolean"},
-		{"{", 0, "truncated", "an opening brace"},
-		{"{\"code\":\"x\"", 0, "truncated", "no closing brace"},
-		{"{\"code\":\"x\"}}", 0, "JSON", "an extra brace"},
-		{"{\"code\":\"x\"}\n{}", 0, "JSON", "two objects"},
-		{"{\"code\":\"x\"}\0garbage", 20, "data after", "a NUL byte then garbage"},
-		{"{\"code\":\0\"x\"}", 13, "not valid JSON", "a NUL byte inside"},
-		{"\0{\"code\":\"x\"}", 13, "JSON", "a leading NUL byte"},
-		{"{'code':'x'}", 0, "not valid JSON", "single quotes"},
-		{"{code:\"x\"}", 0, "not valid JSON", "a bare key"},
-		{"{\"code\":\"x\",}", 0, "not valid JSON", "a trailing comma"},
-		{"{\"code\":\"\xc3\x28\"}", 0, "not valid JSON", "invalid UTF-8"},
-		{"{\"code\":\"\xed\xa0\x80\"}", 0, NULL, "an encoded surrogate"},
-		{"{\"code\":NaN}", 0, "not valid JSON", "NaN"},
-		{"{\"code\":\"x\",\"n\":-Infinity}", 0, "not valid JSON", "-Infinity"},
-		{"{\"code\":\"x\",\"n\":[1,nan]}", 0, "not valid JSON", "nan in an array"},
-		{"{\"code\":\"x\",\"n\":01}", 0, "not valid JSON", "a leading zero"},
-		{"{\"code\":\"x\",\"n\":1.}", 0, "not valid JSON", "a bare decimal point"},
-		{"{\"code\":\"x\",\"n\":.5}", 0, "not valid JSON", "no integer part"},
-		{"{\"code\":\"x\",\"n\":+1}", 0, "not valid JSON", "a plus sign"},
-		{"{\"code\":\"x\",\"n\":TRUE}", 0, "not valid JSON", "TRUE"},
-		{"{\"code\":\"x\"/*c*/}", 0, "not valid JSON", "a comment"},
-		{"\xef\xbb\xbf{\"code\":\"x\"}", 0, "not valid JSON", "a byte order mark"},
-		{"{\"code\":\"x\",\"code\":\"y\"}", 0, "duplicate key", "a duplicate key"},
-		{"{\"co\\u0000de\":\"x\"}", 0, "NUL", "a NUL in a key"},
-		{"<!DOCTYPE html><title>503</title>", 0, "not valid JSON", "an HTML page"},
-		{"Ratelimited", 0, "not valid JSON", "plain text"},
+	    {"", 0, "empty", "an empty body"},
+	    {"   ", 0, "truncated", "white space only"},
+	    {"null", 0, "JSON", "null"},
+	    {"[]", 0, "not a JSON object", "an empty array"},
+	    {"[{\"code\":\"x\"}]", 0, "not a JSON object", "an array where an object belongs"},
+	    {"42", 0, "JSON", "a number"},
+	    {"true", 0, "JSON", "a boolean"},
+	    {"{", 0, "truncated", "an opening brace"},
+	    {"{\"code\":\"x\"", 0, "truncated", "no closing brace"},
+	    {"{\"code\":\"x\"}}", 0, "JSON", "an extra brace"},
+	    {"{\"code\":\"x\"}\n{}", 0, "JSON", "two objects"},
+	    {"{\"code\":\"x\"}\0garbage", 20, "data after", "a NUL byte then garbage"},
+	    {"{\"code\":\0\"x\"}", 13, "not valid JSON", "a NUL byte inside"},
+	    {"\0{\"code\":\"x\"}", 13, "JSON", "a leading NUL byte"},
+	    {"{'code':'x'}", 0, "not valid JSON", "single quotes"},
+	    {"{code:\"x\"}", 0, "not valid JSON", "a bare key"},
+	    {"{\"code\":\"x\",}", 0, "not valid JSON", "a trailing comma"},
+	    {"{\"code\":\"\xc3\x28\"}", 0, "not valid JSON", "invalid UTF-8"},
+	    {"{\"code\":\"\xed\xa0\x80\"}", 0, NULL, "an encoded surrogate"},
+	    {"{\"code\":NaN}", 0, "not valid JSON", "NaN"},
+	    {"{\"code\":\"x\",\"n\":-Infinity}", 0, "not valid JSON", "-Infinity"},
+	    {"{\"code\":\"x\",\"n\":[1,nan]}", 0, "not valid JSON", "nan in an array"},
+	    {"{\"code\":\"x\",\"n\":01}", 0, "not valid JSON", "a leading zero"},
+	    {"{\"code\":\"x\",\"n\":1.}", 0, "not valid JSON", "a bare decimal point"},
+	    {"{\"code\":\"x\",\"n\":.5}", 0, "not valid JSON", "no integer part"},
+	    {"{\"code\":\"x\",\"n\":+1}", 0, "not valid JSON", "a plus sign"},
+	    {"{\"code\":\"x\",\"n\":TRUE}", 0, "not valid JSON", "TRUE"},
+	    {"{\"code\":\"x\"/*c*/}", 0, "not valid JSON", "a comment"},
+	    {"\xef\xbb\xbf{\"code\":\"x\"}", 0, "not valid JSON", "a byte order mark"},
+	    {"{\"code\":\"x\",\"code\":\"y\"}", 0, "duplicate key", "a duplicate key"},
+	    {"{\"co\\u0000de\":\"x\"}", 0, "NUL", "a NUL in a key"},
+	    {"<!DOCTYPE html><title>503</title>", 0, "not valid JSON", "an HTML page"},
+	    {"Ratelimited", 0, "not valid JSON", "plain text"},
 	};
 	struct wo_error err;
 
@@ -1141,9 +1207,10 @@ static void test_hostile_all(void)
 			diag("%s accepted or misreported %s: %s", decoders[d].name, hostile[i].why,
 			     err.message);
 		}
-		ok(bad == 0, "%s refuses %zu malformed bodies, naming the problem", decoders[d].name,
-		   sizeof(hostile) / sizeof(hostile[0]));
-		ok(run(&decoders[d], NULL, 0, &err) != 0, "%s refuses a NULL body", decoders[d].name);
+		ok(bad == 0, "%s refuses %zu malformed bodies, naming the problem",
+		   decoders[d].name, sizeof(hostile) / sizeof(hostile[0]));
+		ok(run(&decoders[d], NULL, 0, &err) != 0, "%s refuses a NULL body",
+		   decoders[d].name);
 	}
 
 	/* Every decoder accepts its fixture, and refuses each truncation of it. */
@@ -1221,8 +1288,7 @@ static void test_hostile_all(void)
 	huge[hl] = '\0';
 	refused_mutation("user", "user.json", "first_name", SET_STR, huge, "too long");
 	refused_mutation("user", "user.json", "email", SET_STR, huge, "too long");
-	refused_mutation("api_error", "error_invalid_credentials.json", "message", SET_STR, huge,
-			 "too long");
+	accepted_mutation("api_error", "error_invalid_credentials.json", "message", SET_STR, huge);
 	refused_mutation("device_authorization", "device_authorization.json", "device_code",
 			 SET_STR, huge, "too long");
 	/* A huge unknown field is ignored. */
@@ -1307,8 +1373,9 @@ char *strdup(const char *s)
 
 static void test_alloc_failure(void)
 {
-	static const char *const which[] = {"api_error", "authentication", "enrollment",
-					     "membership_list", "user_list", "device_authorization"};
+	static const char *const which[] = {"api_error",  "authentication",
+					    "enrollment", "membership_list",
+					    "user_list",  "device_authorization"};
 
 	for (size_t w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
 		const struct decoder *d = decoder_named(which[w]);
