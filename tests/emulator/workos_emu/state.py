@@ -133,7 +133,9 @@ class State:
         roles = m.get("roles") or [m.get("role") or "member"]
         m["roles"] = list(roles)
         m.pop("role", None)
-        m["created_at"] = _ts(m.get("created_at"), t0)
+        # Without a date, a membership is as old as the newer of its user and org.
+        m["created_at"] = _ts(m.get("created_at"), min(t0, max(
+            self.users[m["user_id"]]["created_at"], self.orgs[m["organization_id"]]["created_at"])))
         m["updated_at"] = _ts(m.get("updated_at"), m["created_at"])
         self.memberships[m["id"]] = m
         self.by_org.setdefault(m["organization_id"], []).append(m["id"])
