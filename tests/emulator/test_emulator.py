@@ -648,6 +648,14 @@ def t_faults(e):
     check("ratelimit 3/min: the 4th request is 429 with Retry-After",
           [s[0] for s in sts] == [200, 200, 200, 429] and
           int(sts[3][1].getheader("Retry-After")) > 0, [s[0] for s in sts])
+    e.ctl("settings", {"authenticate_per_email_per_minute": 2})
+    sts = [e.password("ian@example.com", "wrong") for _ in range(3)]
+    other = e.password("olga@example.net", "wrong")[0]
+    e.ctl("settings", {"authenticate_per_email_per_minute": 0})
+    check("per-email authenticate limit: 429 too_many_requests + Retry-After, per email",
+          [s[0] for s in sts] == [400, 400, 429] and sts[2][2].get("error") ==
+          "too_many_requests" and int(sts[2][1].getheader("Retry-After")) > 0 and other == 400,
+          [(s[0], s[2]) for s in sts])
     # TLS
     for mode, words in (("untrusted-ca", "certificate verify failed"),
                         ("wrong-host", "mismatch")):

@@ -22,6 +22,9 @@ DEFAULT_SETTINGS = {
     "challenge_ttl": 300,       # seconds a TOTP challenge stays usable
     "pending_token_ttl": 600,   # seconds a pending_authentication_token lasts
     "ratelimit_per_minute": 0,  # 0 = off
+    # WorkOS limits POST /user_management/authenticate to 10 per 60 s per
+    # email or challenge id; off by default so suites can sign in freely.
+    "authenticate_per_email_per_minute": 0,
 }
 
 MEMBER_STATUSES = ("active", "inactive", "pending")
