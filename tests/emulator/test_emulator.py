@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import ssl
 import struct
 import subprocess
@@ -670,8 +669,6 @@ def t_faults(e):
         e.ctl("fault-tls", {"mode": "off"})
         check("fault-tls %s: the client's verification fails" % mode, words in err or
               (mode == "wrong-host" and "match" in err), err)
-    if mode == "untrusted-ca":
-        pass
     e.ctl("fault-tls", {"mode": "untrusted-ca"})
     ctx = ssl.create_default_context(cafile=e.info["wrong_ca_file"])
     c = http.client.HTTPSConnection("127.0.0.1", e.info["port"], context=ctx, timeout=10)
