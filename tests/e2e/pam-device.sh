@@ -30,6 +30,36 @@ unlike "$out" "eyJ" "no token in any output or log line"
 ua=$(emuctl requests --path /user_management/authorize/device | json_field headers.user_agent)
 like "$ua" "pam_workos/" "the User-Agent names pam_workos"
 
+# --- slow_down: the server wants more than it advertised ----------------------
+# It advertises 1 s but answers slow_down below 3 s, until it has said so
+# once; from then on the client must wait 1 + 5 = 6 s between polls.
+emuctl reset >/dev/null
+emuctl device-settings --interval 1 >/dev/null
+emuctl settings device_enforced_extra=2 >/dev/null
+approve_after() { # seconds email
+	code=$(emuctl latest-code --wait 15 | json_field user_code)
+	sleep "$1"
+	emuctl approve "$code" --user "$2" >/dev/null
+}
+approve_after 9 ada@example.com &
+out=$(pam_run workos ada authenticate)
+rc=$?
+wait
+emuctl settings device_enforced_extra=0 >/dev/null
+is "$rc" 0 "slow_down answered, login still succeeds" || diag "$out"
+gaps=$(emuctl requests | "$PYTHON3" -c '
+import json, sys, datetime
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+t = [datetime.datetime.fromisoformat(r["time"].replace("Z", "+00:00")).timestamp()
+     for r in rows if r["path"] in ("/user_management/authorize/device", "/user_management/authenticate")]
+print(" ".join("%.1f" % (b - a) for a, b in zip(t, t[1:])))
+')
+diag "seconds between device requests: $gaps"
+first=$(echo "$gaps" | awk '{print $2}')
+last=$(echo "$gaps" | awk '{print $NF}')
+check "polls at the advertised 1 s before slow_down ($first s)" awk "BEGIN{exit !($first < 2)}"
+check "polls at least 6 s apart after slow_down ($last s)" awk "BEGIN{exit !($last >= 5.8)}"
+
 # --- refusals -----------------------------------------------------------------
 decide_latest deny &
 out=$(pam_run workos ada authenticate)

@@ -35,6 +35,7 @@ is() {
 	else
 		tap_result 1 "$3"
 		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+		return 1
 	fi
 }
 

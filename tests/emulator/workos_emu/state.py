@@ -18,6 +18,7 @@ from .util import iso, new_id, parse_iso, ulid_time_prefix
 
 DEFAULT_SETTINGS = {
     "device_interval": 5,       # seconds, as WorkOS answers
+    "device_enforced_extra": 0, # seconds a busy server enforces beyond the advertised interval
     "device_expires_in": 300,   # seconds
     "challenge_ttl": 300,       # seconds a TOTP challenge stays usable
     "pending_token_ttl": 600,   # seconds a pending_authentication_token lasts
