@@ -23,6 +23,9 @@ sandbox() {
 		WO_SANDBOXED=1 exec unshare -m --propagation private /bin/sh "$0" "$@"
 		bail "could not re-execute in a mount namespace"
 	fi
+	# A private /tmp: pam_wrapper keeps its state in /tmp/pam.[0-9a-z],
+	# only 36 of them, which concurrent suites on one machine exhaust.
+	mount -t tmpfs -o mode=1777 wo-tmp /tmp || bail "cannot mount a private /tmp"
 	WO_TMP=$(mktemp -d /tmp/wo-e2e.XXXXXX) || bail "mktemp"
 	# Mounts vanish with the namespace; the directory is ours to remove.
 	trap 'rm -rf "$WO_TMP"' EXIT

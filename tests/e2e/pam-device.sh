@@ -2,11 +2,12 @@
 # pam_workos's device flow through real PAM stacks: pamtester under
 # pam_wrapper (the PAM service files live in a scratch dir) and nss_wrapper
 # (the local accounts too), against the WorkOS emulator.
-. "$top_srcdir/tests/e2e/tap.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
+sandbox "$@"
+T=$WO_TMP
 . "$top_srcdir/tests/e2e/emulator.sh"
 . "$top_srcdir/tests/e2e/pam.sh"
 
-T=$(mktemp -d /tmp/pam-device.XXXXXX)
 emu_start
 emuctl device-settings --interval 1 >/dev/null
 emu_config "device_timeout = 20"
@@ -36,6 +37,7 @@ like "$ua" "pam_workos/" "the User-Agent names pam_workos"
 emuctl reset >/dev/null
 emuctl device-settings --interval 1 >/dev/null
 emuctl settings device_enforced_extra=2 >/dev/null
+emu_config "device_timeout = 40"
 approve_after() { # seconds email
 	code=$(emuctl latest-code --wait 15 | json_field user_code)
 	sleep "$1"
@@ -46,6 +48,7 @@ out=$(pam_run workos ada authenticate)
 rc=$?
 wait
 emuctl settings device_enforced_extra=0 >/dev/null
+emu_config "device_timeout = 20"
 is "$rc" 0 "slow_down answered, login still succeeds" || diag "$out"
 gaps=$(emuctl requests | "$PYTHON3" -c '
 import json, sys, datetime
@@ -135,6 +138,40 @@ wait
 is "$rc" 0 "mila admitted without role requirement (API key)"
 rm -f "$T/api_key"
 
+# --- impersonation -----------------------------------------------------------
+emuctl token-fault impersonated >/dev/null
+approve_latest ada@example.com &
+out=$(pam_run workos ada authenticate)
+rc=$?
+wait
+is "$rc" "$PAM_AUTH_ERR" "impersonated session: PAM_AUTH_ERR"
+like "$out" "impersonated sessions are not allowed" "the person is told why"
+emu_config "device_timeout = 20" "allow_impersonation = true"
+approve_latest ada@example.com &
+out=$(pam_run workos ada authenticate)
+rc=$?
+wait
+is "$rc" 0 "impersonated session with allow_impersonation = true: admitted"
+emuctl token-fault off >/dev/null
+emu_config "device_timeout = 20"
+
+# --- tokens that must not verify ------------------------------------------------
+for fault in unknown-kid bad-signature expired wrong-sub alg-none hs256; do
+	emuctl token-fault "$fault" >/dev/null
+	approve_latest ada@example.com &
+	out=$(pam_run workos ada authenticate)
+	rc=$?
+	wait
+	is "$rc" "$PAM_AUTH_ERR" "access token with $fault: PAM_AUTH_ERR"
+done
+emuctl token-fault off >/dev/null
+
+# --- a conversation that cannot answer (sshd-style prompt, no stdin) -----------
+out=$(pam_run -I tty=ssh workos ada authenticate)
+rc=$?
+is "$rc" "$PAM_CONV_ERR" "prompt style with no answer: PAM_CONV_ERR"
+like "$out" "Press Enter once you have approved" "sshd-style conversation prompts with the code"
+
 # --- names that are not accounts ----------------------------------------------
 before=$(emuctl requests | wc -l)
 out=$(pam_run workos nosuchuser authenticate)
@@ -179,5 +216,4 @@ rc=$?
 is "$rc" "$PAM_AUTHINFO_UNAVAIL" "server certificate from an untrusted CA: PAM_AUTHINFO_UNAVAIL"
 like "$out" "kind=tls" "logged as a TLS failure"
 
-rm -rf "$T"
 done_testing
