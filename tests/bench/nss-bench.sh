@@ -18,12 +18,11 @@ SO="$top_builddir/nss/.libs/libnss_workos.so.2"
 
 # /etc on an overlay whose upper layer is a tmpfs of ours.
 mkdir -p "$WO_TMP/ovl"
-mount -t tmpfs wo-ovl "$WO_TMP/ovl" || bail "tmpfs"
+mount_at "$WO_TMP/ovl" -t tmpfs wo-ovl
 mkdir -p "$WO_TMP/ovl/upper" "$WO_TMP/ovl/work"
 cp /etc/passwd "$WO_TMP/passwd.orig"; cp /etc/group "$WO_TMP/group.orig"
-mount -t overlay wo-etc -o "lowerdir=/etc,upperdir=$WO_TMP/ovl/upper,workdir=$WO_TMP/ovl/work" /etc ||
-	bail "cannot put an overlay on /etc"
-for s in /var/run/nscd/socket /run/nscd/socket; do [ -S "$s" ] && mount --bind /dev/null "$s"; done
+mount_at /etc -t overlay wo-etc -o "lowerdir=/etc,upperdir=$WO_TMP/ovl/upper,workdir=$WO_TMP/ovl/work"
+for s in /var/run/nscd/socket /run/nscd/socket; do [ -S "$s" ] && bind_over /dev/null "$s"; done
 
 nsswitch() { printf 'passwd: %s\ngroup: %s\nshadow: files\n' "$1" "$1" >/etc/nsswitch.conf; }
 
@@ -90,4 +89,3 @@ for n in $sizes; do
 	cp "$WO_TMP/passwd.orig" /etc/passwd; cp "$WO_TMP/group.orig" /etc/group
 	rm -rf "$d" /etc/passwd.cache* /etc/group.cache*
 done
-umount /etc && umount "$WO_TMP/ovl"
