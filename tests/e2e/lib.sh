@@ -28,13 +28,29 @@ sandbox() {
 	mount -t tmpfs -o mode=1777 wo-tmp /tmp || bail "cannot mount a private /tmp"
 	WO_TMP=$(mktemp -d /tmp/wo-e2e.XXXXXX) || bail "mktemp"
 	# Mounts vanish with the namespace; the directory is ours to remove.
-	trap 'rm -rf "$WO_TMP"' EXIT
+	WO_MOUNTS=""
+	trap wo_cleanup EXIT
 	export WO_TMP
+}
+
+# The namespace takes its mounts with it, but the mount points under WO_TMP
+# exist on the host too: unmount (last first) so that they can be removed.
+wo_cleanup() {
+	cd /
+	for _m in $WO_MOUNTS; do umount "$_m" 2>/dev/null; done
+	rm -rf "$WO_TMP"
+}
+
+# mount_at MOUNTPOINT MOUNT-ARGS...: mount, and remember it for the cleanup.
+mount_at() {
+	_mp=$1; shift
+	mount "$@" "$_mp" || bail "cannot mount $* on $_mp"
+	WO_MOUNTS="$_mp $WO_MOUNTS"
 }
 
 # Bind-mounts a file we own over a system path (the path must exist).
 bind_over() {
-	mount --bind "$1" "$2" || bail "cannot bind $1 over $2"
+	mount_at "$2" --bind "$1"
 }
 
 # use_nss "passwd: files workos" "group: files workos" ...: a private
@@ -55,16 +71,24 @@ use_nss() {
 }
 
 # Gives the NSS cache directory (WO_CACHEDIR) a private, empty tmpfs.  If it
-# does not exist on the host, the nearest existing ancestor gets the tmpfs
-# and the path is created inside it, in the namespace only.
+# does not exist (a fresh host, or distcheck's prefix before install), the
+# nearest existing ancestor gets an overlay whose upper layer is a tmpfs, and
+# the directory is created in that layer: the host is never written, and the
+# ancestor's contents (perhaps our own build tree) stay visible.
 use_cachedir() {
 	: "${WO_CACHEDIR:?WO_CACHEDIR not set}"
-	_d=$WO_CACHEDIR
-	while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
-	[ "$_d" != / ] || bail "refusing to mount over /"
-	mount -t tmpfs -o mode=0755 wo-cache "$_d" || bail "cannot mount tmpfs on $_d"
-	mkdir -p "$WO_CACHEDIR" || bail "mkdir $WO_CACHEDIR"
-	chmod 0755 "$WO_CACHEDIR"
+	if [ ! -d "$WO_CACHEDIR" ]; then
+		_d=$WO_CACHEDIR
+		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
+		[ "$_d" != / ] || bail "refusing to put an overlay on /"
+		mkdir -p "$WO_TMP/ovl-cache"
+		mount_at "$WO_TMP/ovl-cache" -t tmpfs wo-ovl-cache
+		mkdir -p "$WO_TMP/ovl-cache/u" "$WO_TMP/ovl-cache/w"
+		mount_at "$_d" -t overlay wo-cache-parent \
+			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-cache/u,workdir=$WO_TMP/ovl-cache/w"
+		mkdir -p "$WO_CACHEDIR" || bail "mkdir $WO_CACHEDIR"
+	fi
+	mount_at "$WO_CACHEDIR" -t tmpfs -o mode=0755 wo-cache
 	WO_CACHE="$WO_CACHEDIR/nss.cache"
 	export WO_CACHE
 }
