@@ -257,6 +257,54 @@ rc=$?
 is "$rc" "$PAM_USER_UNKNOWN" "mode=totp for a user WorkOS is not known for here: PAM_USER_UNKNOWN"
 is "$(emuctl requests | wc -l)" "$before" "without asking WorkOS"
 
+# --- the workos-sync cache: the email for mode=password, the user for mode=totp --
+# Each run gets a private mount namespace with a tmpfs over the cache
+# directory holding a cache of two fixture people: the host's cache, if
+# any, is neither read nor changed.
+MKCACHE=$top_builddir/tests/e2e/mkcache
+CACHE=$("$MKCACHE" --default-path)
+export T MKCACHE CACHE TESSA top_srcdir top_builddir PYTHON3 PAMTESTER
+with_cache() { # answers service user op...: pam_answer, then "RC=<code>"
+	unshare --mount --propagation private -- /bin/sh -c '
+		dir=$(dirname "$CACHE")
+		mnt=$dir
+		while [ ! -d "$mnt" ]; do mnt=$(dirname "$mnt"); done
+		mount -t tmpfs -o mode=0755 tmpfs "$mnt" && mkdir -p "$dir" &&
+			"$MKCACHE" "$CACHE" tessa:300007:user_01HQWMQ8H0ZVYR0D3R8MX0G699 \
+				ada:300001:user_01HQWM4YK0ZQQ463A0QNBXXTP1 || exit 1
+		. "$top_srcdir/tests/e2e/tap.sh"
+		. "$top_srcdir/tests/e2e/emulator.sh"
+		. "$top_srcdir/tests/e2e/pam.sh"
+		totp() { oathtool --totp -b "$1"; }
+		pam_answer "$@"
+		echo "RC=$?"' sh "$@"
+}
+if [ "$(id -u)" = 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+	fresh
+	out=$(with_cache 'say tessa-otp-pass; say "$(totp $TESSA)"' pw tessa authenticate)
+	is "${out##*RC=}" 0 "tessa, known to the cache: password and code: PAM_SUCCESS"
+	unlike "$out" "WorkOS email for" "the email is not asked for"
+	like "$out" "WorkOS password for tessa@example.com:" "it is the cached WorkOS user's"
+	is "$(count_requests 'GET /user_management/users/user_01HQWMQ8H0ZVYR0D3R8MX0G699')" 1 \
+		"read live from the users API"
+
+	fresh
+	out=$(with_cache 'say "$(totp $TESSA)"' totp tessa authenticate)
+	is "${out##*RC=}" 0 "mode=totp for a cached member: the right code: PAM_SUCCESS"
+	like "$out" "auth granted: user=tessa workos_user=user_01HQWMQ8H0ZVYR0D3R8MX0G699 role=member via=totp+api" \
+		"the step-up is logged"
+
+	out=$(with_cache 'say 000000; say 000000; say 000000' totp tessa authenticate)
+	is "${out##*RC=}" "$PAM_AUTH_ERR" "mode=totp, three wrong codes: PAM_AUTH_ERR"
+	is "$(count_requests '/auth/challenges/*/verify')" 4 "each code was verified by WorkOS"
+
+	out=$(with_cache '' totp ada authenticate)
+	is "${out##*RC=}" "$PAM_AUTH_ERR" "mode=totp for a cached member with no factor: PAM_AUTH_ERR"
+	like "$out" "enrol one first" "the person is told to enrol one"
+else
+	diag "not root or no mount namespaces: the cache cases are not run"
+fi
+
 # --- no API key: both modes are misconfigured -------------------------------------
 rm -f "$T/api_key"
 before=$(emuctl requests | wc -l)
