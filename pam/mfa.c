@@ -72,7 +72,7 @@ int wo_pam_otp_ask(pam_handle_t *pamh, const char *info, const struct wo_otp_ops
 		   struct wo_error *err)
 {
 	char feedback[128];
-	const char *text = info;
+	const char *text = info, *user = NULL;
 	int rc;
 
 	if (ops->challenge(ops->ctx, err) != 0)
@@ -93,8 +93,9 @@ int wo_pam_otp_ask(pam_handle_t *pamh, const char *info, const struct wo_otp_ops
 			why = "A one-time code is 6 digits.";
 		} else {
 			r = check_once(ops, code, err);
-			why = r == WO_OTP_USED ? "That code was used already: wait for the next one."
-					       : "Wrong code.";
+			why = r == WO_OTP_USED
+				  ? "That code was used already: wait for the next one."
+				  : "Wrong code.";
 		}
 		wo_secret_free(answer);
 		explicit_bzero(code, sizeof(code));
@@ -102,7 +103,11 @@ int wo_pam_otp_ask(pam_handle_t *pamh, const char *info, const struct wo_otp_ops
 			return PAM_SUCCESS;
 		if (r == WO_OTP_FAILED)
 			return -1;
-		pam_syslog(pamh, LOG_NOTICE, "one-time code %d of %d refused", tries, WO_OTP_TRIES);
+		if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
+		    user == NULL)
+			user = "?";
+		pam_syslog(pamh, LOG_NOTICE, "user=%s: one-time code %d of %d refused (%s)", user,
+			   tries, WO_OTP_TRIES, r == WO_OTP_USED ? "used already" : "wrong");
 		snprintf(feedback, sizeof(feedback), "%s %d %s left.", why, WO_OTP_TRIES - tries,
 			 WO_OTP_TRIES - tries == 1 ? "try" : "tries");
 		text = feedback;
@@ -140,8 +145,8 @@ int wo_pam_keep_workos_user(pam_handle_t *pamh, const char *id)
 {
 	char *kept = strdup(id);
 
-	if (kept == NULL || pam_set_data(pamh, WO_PAM_DATA_WORKOS_USER, kept, free_data) !=
-				    PAM_SUCCESS) {
+	if (kept == NULL ||
+	    pam_set_data(pamh, WO_PAM_DATA_WORKOS_USER, kept, free_data) != PAM_SUCCESS) {
 		free(kept);
 		pam_syslog(pamh, LOG_ERR, "out of memory");
 		return PAM_BUF_ERR;

@@ -105,7 +105,8 @@ static int find_email(struct flow *f, const char *banner, char **email)
 	f->conv_rc = wo_conv_prompt(f->pamh, banner, prompt, true, email);
 	f->banner_shown = true;
 	if (f->conv_rc != PAM_SUCCESS)
-		return wo_error_set(&f->err, WO_ERR_SYSTEM, "the login was abandoned at the prompt");
+		return wo_error_set(&f->err, WO_ERR_SYSTEM,
+				    "the login was abandoned at the prompt");
 	if (!valid_email(*email)) {
 		free(*email);
 		*email = NULL;
@@ -166,7 +167,8 @@ static enum wo_otp_result grant_check(void *ctx, const char *code, struct wo_err
 /* Asks for codes until the grant takes one; f->rc/err say how it ended. */
 static int totp_step(struct flow *f, const char *info)
 {
-	const struct wo_otp_ops ops = {.ctx = f, .challenge = grant_challenge, .check = grant_check};
+	const struct wo_otp_ops ops = {
+		.ctx = f, .challenge = grant_challenge, .check = grant_check};
 	int rc;
 
 	if (f->step.pending_authentication_token == NULL)
@@ -219,8 +221,7 @@ static int is_this_user(struct flow *f, const struct wo_user *u)
 			   "login as %s with the password of WorkOS user %s <%s>, who is local "
 			   "user %s",
 			   f->user, u->id, u->email, name);
-		return wo_pam_deny(&f->err, "wrong_user",
-				   "that WorkOS account is not this user's");
+		return wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 	}
 	return 0;
 }
