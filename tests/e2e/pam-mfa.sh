@@ -64,7 +64,8 @@ print(n)
 
 # --- mfa_challenge: the right code ------------------------------------------
 fresh
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say "$(totp $TESSA)"' \
+code=$(totp $TESSA)
+out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say "$code"' \
 	pw tessa authenticate acct_mgmt)
 rc=$?
 is "$rc" 0 "tessa: password and the right TOTP code: PAM_SUCCESS"
@@ -80,6 +81,15 @@ unlike "$out" "eyJ" "no token in any output or log line"
 is "$(count_requests /user_management/authenticate grant_type=$GRANT_TOTP)" 1 "one mfa-totp grant"
 is "$(count_requests '/auth/factors/*/challenge')" 1 "one challenge of tessa's factor"
 
+# WorkOS takes a code once (within its step, or ±1 step of drift).
+out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say "$code"; say 000000; say 000000' \
+	pw tessa authenticate)
+rc=$?
+is "$rc" "$PAM_AUTH_ERR" "the same code again, then wrong ones: PAM_AUTH_ERR"
+like "$out" "That code was used already: wait for the next one. 2 tries left." \
+	"a used code is told as such"
+like "$out" "user=tessa: one-time code 1 of 3 refused (used already)" "and logged"
+
 # --- mfa_challenge: wrong codes -----------------------------------------------
 fresh
 out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say 12ab56; say 000000; say 999999' \
@@ -90,6 +100,7 @@ like "$out" "A one-time code is 6 digits. 2 tries left." "an answer that is not 
 like "$out" "Wrong code. 1 try left." "a wrong code is told, with the tries left"
 like "$out" "the one-time code was wrong too many times" "the last refusal says why"
 like "$out" "code=wrong_code" "and is logged"
+like "$out" "user=tessa: one-time code 3 of 3 refused (wrong)" "each refused code is logged"
 is "$(count_requests /user_management/authenticate grant_type=$GRANT_TOTP)" 2 \
 	"only the two 6-digit answers reached WorkOS"
 
