@@ -108,7 +108,7 @@ static int find_email(struct flow *f, const char *banner, char **email)
 		return wo_error_set(&f->err, WO_ERR_SYSTEM,
 				    "the login was abandoned at the prompt");
 	if (!valid_email(*email)) {
-		free(*email);
+		wo_secret_free(*email);
 		*email = NULL;
 		return wo_pam_deny(&f->err, "bad_email", "that is not an email address");
 	}
@@ -423,7 +423,7 @@ out:
 		rc = wo_pam_fail(pamh, WO_PHASE_AUTH, user, workos_user, &f.err);
 	}
 	wo_secret_free(password);
-	free(email);
+	wo_secret_free(email); /* a conversation answer, freed as conv.h asks */
 	free(f.challenge_id);
 	wo_authentication_clear(&f.auth);
 	wo_api_error_clear(&f.api_err);
