@@ -790,6 +790,8 @@ struct ui_state {
 	const char *approve_as; /* email, or NULL */
 	bool deny;
 	unsigned shown, polls;
+	int approve_before_poll; /* approve before poll N (0-based), -1: never */
+	char user_code[32];
 };
 
 static int ui_show(void *ctx, const struct wo_device_authorization *da, struct wo_error *err)
@@ -797,6 +799,7 @@ static int ui_show(void *ctx, const struct wo_device_authorization *da, struct w
 	struct ui_state *s = ctx;
 
 	s->shown++;
+	snprintf(s->user_code, sizeof(s->user_code), "%s", da->user_code);
 	if (s->deny)
 		return emu_ctl(&emu, "deny", "{\"code\":\"%s\"}", da->user_code)
 			       ? 0
@@ -812,8 +815,11 @@ static int ui_before_poll(void *ctx, unsigned pending, struct wo_error *err)
 {
 	struct ui_state *s = ctx;
 
-	(void)err;
 	s->polls = pending + 1;
+	if (s->approve_before_poll >= 0 && pending == (unsigned)s->approve_before_poll &&
+	    !emu_ctl(&emu, "approve", "{\"code\":\"%s\",\"user\":\"ada@example.com\"}",
+		     s->user_code))
+		return wo_error_set(err, WO_ERR_SYSTEM, "control approve failed");
 	return 0;
 }
 
@@ -824,7 +830,7 @@ static void test_device_login(void)
 	struct wo_authentication auth;
 	struct wo_device_stats st;
 	struct wo_admission adm;
-	struct ui_state s = {.approve_as = "ada@example.com"};
+	struct ui_state s = {.approve_as = "ada@example.com", .approve_before_poll = -1};
 	struct wo_device_ui ui = {.ctx = &s, .show = ui_show, .before_poll = ui_before_poll};
 	double t0;
 
@@ -847,18 +853,36 @@ static void test_device_login(void)
 	ok(adm.roles_from_api, "  roles from the memberships API");
 	wo_authentication_clear(&auth);
 
-	s = (struct ui_state){.deny = true};
+	s = (struct ui_state){.deny = true, .approve_before_poll = -1};
 	ok(wo_device_login(k.c, 20, &ui, &auth, &st, &err) != 0, "device login denied");
 	is_int(err.kind, WO_ERR_DENIED, "  WO_ERR_DENIED");
 	is_str(err.code, "access_denied", "  access_denied");
 
-	s = (struct ui_state){0};
+	s = (struct ui_state){.approve_before_poll = -1};
 	t0 = time(NULL);
 	ok(wo_device_login(k.c, 2, &ui, &auth, &st, &err) != 0,
 	   "device login nobody approves, 2 s timeout");
 	is_str(err.code, "expired_token", "  expired_token");
 	ok(time(NULL) - t0 <= 4, "  within the timeout");
 	ok(s.polls >= 1, "  after polling (%u)", s.polls);
+	close_cli(&k);
+
+	/* Approved at the last poll of a 4 s flow: what follows (admission:
+	 * the key set, the memberships) still gets its own time, not the
+	 * second or so the flow had left. */
+	emu_reset(&emu);
+	emu_ctl(&emu, "device-settings", "{\"interval\":1}");
+	if (!open_cli(&k, "http_timeout = 5\n", WO_KEY_REQUIRED))
+		return;
+	s = (struct ui_state){.approve_before_poll = 1};
+	ok(wo_device_login(k.c, 4, &ui, &auth, &st, &err) == 0,
+	   "device login approved at the last poll (%s)", err.message);
+	is_int(st.polls, 2, "  on the second poll");
+	emu_fault(&emu, "/user_management/organization_memberships", "delay", 0, -1, 1500, 1);
+	ok(wo_admit(k.c, &auth, "ada", NULL, &adm, &err) == 0,
+	   "  admission after it has its own time (1.5 s membership answer) (%s)",
+	   err.message);
+	wo_authentication_clear(&auth);
 	close_cli(&k);
 }
 
