@@ -894,6 +894,7 @@ static int admit_via_device(struct cli *k, const char *email, const char *pam_us
 	struct wo_authentication auth;
 	int rc;
 
+	wo_error_clear(err);
 	if (device_auth(k, email, &auth, err) != 0) {
 		diag("login as %s failed: %s", email, err->message);
 		return -2;
