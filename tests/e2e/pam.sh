@@ -126,3 +126,25 @@ wait_for() { # file text [seconds]: waits until text appears in file
 	done
 	return 1
 }
+
+# approved_login EMAIL "EXTRA" pam_run-args...: one login while the code
+# is approved as EMAIL (EXTRA: more emuctl approve arguments); sets $out
+# and $rc.
+approved_login() {
+	_who=$1 _extra=$2
+	shift 2
+	approve_latest "$_who" "$_extra" &
+	out=$(pam_run "$@")
+	rc=$?
+	wait
+}
+
+# decided_login deny|expire pam_run-args...: the same with a refusal.
+decided_login() {
+	_how=$1
+	shift
+	decide_latest "$_how" &
+	out=$(pam_run "$@")
+	rc=$?
+	wait
+}
