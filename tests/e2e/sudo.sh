@@ -22,9 +22,11 @@ emu_config
 cat >"$T/cache.txt" <<'TXT'
 user ada:300001:300001:Ada Lovelace:/home/ada:/bin/sh:user_01HQWM4YK0ZQQ463A0QNBXXTP1
 user grace:300002:300002:Grace Hopper:/home/grace:/bin/sh:user_01HQWM8KS0W08FT771NK0Q7RXM
+user tessa:300007:300007:Tessa Totp:/home/tessa:/bin/sh:user_01HQWMQ8H0ZVYR0D3R8MX0G699
 group ada:300001:
 group grace:300002:
-group workos-users:100000:ada,grace
+group tessa:300007:
+group workos-users:100000:ada,grace,tessa
 group workos-admin:100001:ada
 group workos-developer:100002:grace
 TXT
@@ -94,5 +96,31 @@ out=$(as ada)
 is "$out" "root" "sudoers %workos-admin: ada may sudo"
 out=$(as grace)
 like "$out" "password is required" "sudoers %workos-admin: grace may not"
+
+# --- a TOTP step-up as sudo's authentication (mode=totp) --------------------------
+command -v oathtool >/dev/null || bail "oathtool is not installed (scripts/install-deps)"
+emu_api_key
+sudoers '%workos-users ALL=(ALL:ALL) ALL'
+cat >"$T/pam.d/sudo" <<EOS
+auth     required $PAM_MODULE config=$T/workos.conf mode=totp
+account  required $PAM_MODULE config=$T/workos.conf
+session  required pam_permit.so
+EOS
+# sudo -S reads the answers to the prompts from standard input.
+sudo_with() { # user answers...
+	_u=$1
+	shift
+	printf '%s\n' "$@" | setpriv --reuid="$(id -u "$_u")" --regid="$(id -g "$_u")" \
+		--init-groups env ${asan:+LD_PRELOAD=$asan} "$SUDO" -S -k id -un 2>&1
+}
+out=$(sudo_with tessa "$(oathtool --totp -b QSPRDFPHZNJLIZHOPLQZ7QRJRRA66MIE)")
+like "$out" "root" "mode=totp: tessa's right code lets sudo run"
+like "$out" "WorkOS one-time code" "sudo showed the module's code prompt"
+emuctl reset >/dev/null
+out=$(sudo_with tessa 000000 000001 000002)
+unlike "$out" "root" "mode=totp: three wrong codes: sudo refuses"
+out=$(sudo_with ada 123456)
+unlike "$out" "root" "mode=totp: ada has no TOTP factor: sudo refuses"
+like "$out" "enrol one first" "ada is told to enrol one"
 
 done_testing
