@@ -57,6 +57,30 @@ like "$out" "OK    nss module     libnss_workos.so.2 loads" "check: the NSS modu
 unlike_key=$(printf '%s' "$out" | grep -c "$(emu_field api_key)")
 is "$unlike_key" 0 "check: the API key is never printed"
 
+# Once under valgrind: no memory error, no definite leak.  libc must not
+# unload NSS modules at exit (--run-libc-freeres=no): libnss_workos keeps
+# its map in a static, which would then show up as lost.
+VG_OPTS="-q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --run-libc-freeres=no"
+[ -x "${VALGRIND:-}" ] || bail "valgrind is not installed (scripts/install-deps)"
+"$VALGRIND" $VG_OPTS \
+	"$CTL" check --config "$T/workos.conf" >"$T/vg.out" 2>&1
+is "$?" 0 "check under valgrind: clean"
+approve_vg() {
+	code=$(emuctl latest-code --wait 30 | json_field user_code)
+	sleep 1.2
+	emuctl approve "$code" --user ada@example.com >/dev/null
+}
+approve_vg &
+"$VALGRIND" $VG_OPTS \
+	"$CTL" login --config "$T/workos.conf" --user ada --qr always >"$T/vg.out" 2>&1
+rc=$?
+wait
+is "$rc" 0 "login under valgrind: admitted, clean"
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/vg.out"
+"$VALGRIND" $VG_OPTS \
+	"$CTL" user --config "$T/workos.conf" ada >"$T/vg.out" 2>&1
+is "$?" 0 "user under valgrind: clean"
+
 # The count is live: a member added in WorkOS shows up at once.
 emuctl member-add olga@example.net --role member >/dev/null
 ctl check --config "$T/workos.conf"
