@@ -217,6 +217,19 @@ ctl user --config "$T/workos.conf" ada
 is "$rc" 0 "user ada without an API key: found"
 like "$out" "no API key" "user ada without an API key: says membership is not shown"
 
+# Members over several pages: an emulator with 150 more active members.
+emu_stop
+emu_start --synthetic-members 150
+trap 'emu_stop; rm -rf "$WO_TMP"' EXIT
+emu_api_key
+emu_config "device_timeout = 20" "qr = never"
+ctl check --config "$T/workos.conf"
+is "$rc" 0 "check with 160 members passes"
+like "$out" "OK    members        160 active member(s) in 2 page(s)" "check: counts members across pages"
+like "$out" "158 of them map to a local name" "check: says how many have a local name"
+is "$(emuctl requests --path /user_management/organization_memberships | wc -l)" 2 \
+	"check: one request per page of 100"
+
 ctl frobnicate
 is "$rc" 2 "unknown command: usage error"
 ctl user
