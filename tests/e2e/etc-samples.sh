@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The sample configuration in etc/ is accepted by the programs that read it:
+# workos.conf by our parser (through workosctl), the sshd snippet by sshd -t,
+# the sudoers snippet by visudo, the PAM stacks name only modules that
+# exist, the nsswitch lines make getent find a cached member.  Runs in a
+# private mount namespace.
+. "$top_srcdir/tests/e2e/lib.sh"
+sandbox "$@"
+
+like() { # haystack needle description
+	case $1 in
+	*"$2"*) ok "$3" ;;
+	*) not_ok "$3"; printf '%s\n' "$1" | sed 's/^/#   /' ;;
+	esac
+}
+
+ETC=$top_srcdir/etc
+T=$WO_TMP
+CTL=$top_builddir/tools/workosctl
+SECURITY=/lib/x86_64-linux-gnu/security
+[ -x "$CTL" ] || bail "$CTL is not built"
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[ -x "$SSHD" ] || bail "sshd is not installed (scripts/install-deps)"
+VISUDO=$(command -v visudo || echo /usr/sbin/visudo)
+[ -x "$VISUDO" ] || bail "visudo is not installed (scripts/install-deps)"
+
+# --- workos.conf ------------------------------------------------------------------
+# Every key the parser knows (its key table in lib/config.c) is in the
+# sample, with its default.
+keys=$(sed -n 's/^[[:space:]]*\[K_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' "$top_srcdir/lib/config.c")
+n=$(echo "$keys" | wc -w)
+check "the parser's key table was found ($n keys)" [ "$n" -ge 21 ]
+missing=""
+for k in $keys; do
+	grep -q "^#\{0,1\}$k = " "$ETC/workos.conf" || missing="$missing $k"
+done
+is "$missing" "" "every workos.conf key appears in etc/workos.conf"
+for k in client_id organization_id api_key_file api_hostname api_port api_https ca_file \
+	http_timeout username_from allowed_roles group_prefix member_group uid_min uid_max \
+	gid_min gid_max home_dir shell device_timeout qr allow_impersonation; do
+	echo "$keys" | grep -qx "$k" || missing="$missing $k"
+done
+is "$missing" "" "every key of the interface contract is a parser key"
+for kv in "api_key_file = /etc/workos/api_key" "api_hostname = api.workos.com" \
+	"api_https = true" "http_timeout = 10" "username_from = email_localpart" \
+	"group_prefix = workos-" "member_group = workos-users" "uid_min = 200000" \
+	"uid_max = 2000000000" "gid_min = 100000" "gid_max = 199999" "home_dir = /home/%u" \
+	"shell = /bin/bash" "device_timeout = 300" "qr = auto" "allow_impersonation = false"; do
+	grep -qx "#$kv" "$ETC/workos.conf" || missing="$missing [$kv]"
+done
+is "$missing" "" "the sample shows the documented defaults"
+
+fill() { # sed script: the sample with the required ids filled in
+	sed -e 's/^#client_id = .*/client_id = client_01HQWM19D01NQ40YF3CW1YQMVW/' \
+		-e 's/^#organization_id = .*/organization_id = org_01HQWKXM701NQ40YF3CW1YQMVW/' "$@"
+}
+config_line() { # file: the config step of workosctl check --offline
+	"$CTL" check --offline --config "$1" 2>&1 | grep '  config  '
+}
+fill "$ETC/workos.conf" >"$T/workos.conf"
+like "$(config_line "$T/workos.conf")" "OK    config         $T/workos.conf: client_id client_01HQWM19D01NQ40YF3CW1YQMVW" \
+	"the sample with client_id and organization_id parses"
+# Every commented default, uncommented, is a valid value too.
+fill "$ETC/workos.conf" | sed 's/^#\([a-z_]* = \)/\1/' >"$T/all.conf"
+is "$(grep -c '^[a-z_]* = ' "$T/all.conf")" "$n" "all $n settings uncommented"
+like "$(config_line "$T/all.conf")" "OK    config" "the sample with every setting uncommented parses"
+cp "$ETC/workos.conf" "$T/unfilled.conf"
+like "$(config_line "$T/unfilled.conf")" "FAIL  config         $T/unfilled.conf: client_id is required" \
+	"the sample as shipped asks for client_id (the parser really read it)"
+
+# --- sshd ---------------------------------------------------------------------------
+[ -d /run/sshd ] || mkdir -m 0755 /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" || bail "ssh-keygen"
+cat >"$T/sshd_config" <<EOS
+Include $ETC/sshd_config.d/workos.conf
+HostKey $T/host_key
+EOS
+out=$("$SSHD" -t -f "$T/sshd_config" 2>&1)
+is "$?$out" "0" "sshd -t accepts the sshd_config.d snippet"
+eff=$("$SSHD" -T -f "$T/sshd_config" -C user=ada,host=h,addr=127.0.0.1 2>&1)
+like "$eff" "kbdinteractiveauthentication yes" "the snippet turns keyboard-interactive on"
+like "$eff" "usepam yes" "the snippet turns PAM on"
+like "$eff" "passwordauthentication no" "the snippet turns passwords off"
+sed 's/^#\(LoginGraceTime\|AuthenticationMethods\)/\1/' "$ETC/sshd_config.d/workos.conf" >"$T/workos-all.conf"
+printf 'Include %s\nHostKey %s\n' "$T/workos-all.conf" "$T/host_key" >"$T/sshd_config_all"
+out=$("$SSHD" -t -f "$T/sshd_config_all" 2>&1)
+is "$?$out" "0" "sshd -t accepts the snippet with its optional lines uncommented"
+eff=$("$SSHD" -T -f "$T/sshd_config_all" -C user=ada,host=h,addr=127.0.0.1 2>&1)
+like "$eff" "authenticationmethods publickey,keyboard-interactive" "the optional line asks for a key first"
+like "$eff" "logingracetime 330" "the optional LoginGraceTime is above the default device_timeout"
+
+# --- sudoers --------------------------------------------------------------------------
+out=$("$VISUDO" -c -f "$ETC/sudoers.d/workos" 2>&1)
+is "$?" 0 "visudo -c accepts sudoers.d/workos"
+check "it grants the workos-admin group" grep -qx '%workos-admin ALL=(ALL:ALL) ALL' "$ETC/sudoers.d/workos"
+
+# --- PAM stacks --------------------------------------------------------------------------
+# module_ok NAME: pam_workos.so (ours, built) or a stock module on this system.
+module_ok() {
+	case $1 in
+	pam_workos.so) [ -f "$top_builddir/pam/.libs/pam_workos.so" ] ;;
+	/*) return 1 ;; # the samples name modules by file name only
+	*) [ -f "$SECURITY/$1" ] ;;
+	esac
+}
+
+# The module: the field after the control field (field i), which may be a
+# bracketed list of words.
+MODULE_FIELD='{ c = i; if ($c ~ /^\[/) while (c < NF && $c !~ /\]$/) c++; print $(c + 1) }'
+
+# pam_file_ok FILE: every line (and commented-out module line) names an
+# existing module or includes an existing file; prints what is wrong.
+pam_file_ok() {
+	bad=""
+	lines=0
+	while IFS= read -r l; do
+		case $l in
+		'#auth'* | '#account'* | '#session'* | '#password'*) l=${l#\#} ;;
+		'' | '#'*) continue ;;
+		esac
+		lines=$((lines + 1))
+		case $l in
+		@include*)
+			f=$(echo "$l" | awk '{print $2}')
+			[ -f "/etc/pam.d/$f" ] || bad="$bad include:$f"
+			continue ;;
+		esac
+		type=$(echo "$l" | awk '{print $1}')
+		case ${type#-} in auth | account | session | password) ;; *) bad="$bad type:$type"; continue ;; esac
+		# The module follows the control field, which may be [ ... ].
+		mod=$(echo "$l" | awk "$MODULE_FIELD" i=2)
+		module_ok "$mod" || bad="$bad module:$mod"
+	done <"$1"
+	[ "$lines" -gt 0 ] || bad="$bad (no lines)"
+	printf '%s' "$bad"
+}
+
+for svc in sshd login sudo; do
+	is "$(pam_file_ok "$ETC/pam.d/$svc")" "" "pam.d/$svc names only existing modules and includes"
+	check "pam.d/$svc uses pam_workos.so" grep -q '^account .*pam_workos\.so' "$ETC/pam.d/$svc"
+done
+check "pam.d/sudo: account required pam_workos.so require_role=admin" \
+	grep -Eq '^account +required +pam_workos\.so require_role=admin$' "$ETC/pam.d/sudo"
+check "pam.d/sudo: the TOTP step-up is there, commented out" \
+	grep -q '^#auth .*pam_workos\.so mode=totp' "$ETC/pam.d/sudo"
+
+# The pam-auth-update profile: the fields it needs and existing modules.
+P=$ETC/pam-configs/workos
+for f in Name Default Priority Auth-Type Auth Account-Type Account; do
+	grep -q "^$f:" "$P" || missing="$missing $f"
+done
+is "$missing" "" "pam-configs/workos has every field pam-auth-update reads"
+is "$(sed -n 's/^Default: //p' "$P")" "no" "pam-configs/workos is off by default"
+mods=$(grep '^[[:space:]]' "$P" | awk "$MODULE_FIELD" i=1 | sort -u)
+is "$mods" "pam_workos.so" "pam-configs/workos names pam_workos.so only"
+
+# --- nsswitch lines -------------------------------------------------------------------------
+set --
+while IFS= read -r l; do
+	case $l in '#'* | '') ;; *) set -- "$@" "$l" ;; esac
+done <"$ETC/nsswitch.conf.workos"
+is "$#" 3 "nsswitch.conf.workos has passwd, group and shadow lines"
+use_cachedir
+use_nss "$@"
+printf 'user alice:200001:200001:Alice:/home/alice:/bin/bash:user_01ALICE\ngroup alice:200001:\ngroup workos-admin:100001:alice\n' >"$T/cache.txt"
+"$MKCACHE" "$WO_CACHE" "$T/cache.txt" || bail "mkcache failed"
+is "$(getent passwd alice)" "alice:*:200001:200001:Alice:/home/alice:/bin/bash" "with these lines getent finds a cached member"
+is "$(getent group workos-admin)" "workos-admin:*:100001:alice" "and a cached group"
+check "and local users still" sh -c 'getent passwd root | grep -q "^root:x:0:0:"'
+
+# --- installation -------------------------------------------------------------------------
+make -s -C "$top_builddir/etc" install DESTDIR="$T/inst" docdir=/usr/share/doc/pam_workos \
+	datadir=/usr/share >"$T/install.log" 2>&1 || { cat "$T/install.log"; bail "make install failed"; }
+for f in examples/workos.conf examples/nsswitch.conf.workos examples/pam.d/sshd examples/pam.d/login \
+	examples/pam.d/sudo examples/sshd_config.d/workos.conf examples/sudoers.d/workos; do
+	cmp -s "$T/inst/usr/share/doc/pam_workos/$f" "$ETC/${f#examples/}" || missing="$missing $f"
+done
+is "$missing" "" "make install puts the samples under \$(docdir)/examples"
+check "make install puts the profile under \$(datadir)/pam-configs" \
+	cmp -s "$T/inst/usr/share/pam-configs/workos" "$P"
+check "make install writes nothing under /etc" [ ! -e "$T/inst/etc" ]
+
+done_testing

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workosctl: diagnostics for administrators (see workosctl(8)).
+ *
+ * One file per subcommand (ctl_check.c, ctl_login.c, ctl_user.c), the
+ * report lines they print in ctl_out.c.  Each subcommand returns the exit
+ * status: 0 when everything it looked at is in order, 1 when something is
+ * not (the output says what and why), 2 for a usage error.
+ */
+#ifndef WO_CTL_H
+#define WO_CTL_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+
+#define CTL_EXIT_OK    0
+#define CTL_EXIT_FAIL  1
+#define CTL_EXIT_USAGE 2
+
+struct ctl_opts {
+	const char *config_path; /* --config, default WO_DEFAULT_CONFIG_PATH */
+	const char *user;	 /* --user (login) or the NAME argument (user) */
+	bool offline;		 /* check --offline: no network */
+	const char *qr;		 /* login --qr MODE, NULL: the config's */
+	const char *require_role; /* login --require-role LIST */
+};
+
+/* A report: one line per step, "OK", "FAIL" or "WARN" (a finding that does
+ * not make the setup unusable), or an indented detail line. */
+struct ctl_report {
+	unsigned failed;
+	unsigned warned;
+};
+
+void ctl_ok(struct ctl_report *r, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctl_fail(struct ctl_report *r, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctl_warn(struct ctl_report *r, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A wo_error as "<message> [kind]" into buf, for FAIL lines. */
+const char *ctl_why(const struct wo_error *err, char *buf, unsigned size);
+
+/* Loads the configuration, reporting the step; NULL on failure. */
+struct wo_config *ctl_load_config(struct ctl_report *r, const char *path);
+
+int ctl_check(const struct ctl_opts *o);
+int ctl_login(const struct ctl_opts *o);
+int ctl_user(const struct ctl_opts *o);
+
+#endif

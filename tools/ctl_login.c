@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workosctl login: the device flow pam_workos runs, on a terminal and
+ * without PAM, followed by the same admission checks (lib/admission.h).
+ * It lets an admin see what a person would see and why they would or would
+ * not get in, without touching a PAM stack.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admission.h"
+#include "api.h"
+#include "ctl.h"
+#include "device_flow.h"
+#include "names.h"
+#include "qr.h"
+
+#define WHY_MAX (WO_ERROR_MSG_MAX + 32)
+
+struct term_ui {
+	const char *user;
+	enum wo_qr_mode qr;
+	unsigned timeout;
+};
+
+/* qr=auto: half blocks on a UTF-8 terminal, '#' on any other terminal,
+ * nothing when the output is not a terminal at all. */
+static bool qr_style(enum wo_qr_mode mode, enum wo_qr_style *style)
+{
+	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+
+	switch (mode) {
+	case WO_QR_AUTO:
+		if (isatty(STDOUT_FILENO) != 1)
+			return false;
+		*style = utf8 ? WO_QR_STYLE_UTF8 : WO_QR_STYLE_ASCII;
+		return true;
+	case WO_QR_ALWAYS:
+		*style = WO_QR_STYLE_UTF8;
+		return true;
+	case WO_QR_ASCII:
+		*style = WO_QR_STYLE_ASCII;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int show(void *ctx, const struct wo_device_authorization *da, struct wo_error *err)
+{
+	struct term_ui *ui = ctx;
+	enum wo_qr_style style;
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "this machine");
+	printf("WorkOS login as %s on %s.\n", ui->user, host);
+	printf("Open %s and enter the code: %s\n", da->verification_uri, da->user_code);
+	if (da->verification_uri_complete != NULL && qr_style(ui->qr, &style)) {
+		struct wo_error qerr = WO_ERROR_INIT;
+		char *qr = wo_qr_render(da->verification_uri_complete, style, &qerr);
+
+		if (qr != NULL)
+			printf("or scan this QR code:\n%s\n", qr);
+		else
+			fprintf(stderr, "workosctl: no QR code: %s\n", qerr.message);
+		free(qr);
+	}
+	printf("Approve only if you started this login yourself.\n");
+	fflush(stdout);
+	return 0;
+}
+
+static int before_poll(void *ctx, unsigned pending, struct wo_error *err)
+{
+	struct term_ui *ui = ctx;
+
+	if (pending == 0) {
+		printf("Waiting for approval (at most %u s; Ctrl-C to give up)...\n", ui->timeout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* The API key is read when it can be: an unprivileged admin cannot read a
+ * 0600 root file, and then membership comes from the token, as it does for
+ * the PAM module on a machine without a key. */
+static enum wo_client_key key_mode(const struct wo_config *cfg)
+{
+	if (!wo_config_has_api_key(cfg))
+		return WO_KEY_NONE;
+	if (access(cfg->api_key_file, R_OK) != 0 && errno == EACCES) {
+		ctl_info("%s is not readable by you: membership and roles come from the token",
+			 cfg->api_key_file);
+		return WO_KEY_NONE;
+	}
+	return WO_KEY_OPTIONAL;
+}
+
+int ctl_login(const struct ctl_opts *o)
+{
+	struct ctl_report r = {0};
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_authentication auth = {0};
+	struct wo_admission adm = {0};
+	struct wo_device_stats stats = {0};
+	struct wo_client *c = NULL;
+	struct wo_config *cfg = NULL;
+	char **required = NULL;
+	size_t n_required = 0;
+	char why[WHY_MAX];
+	char name[WO_NAME_MAX + 1];
+	struct passwd *pw;
+	int rc = CTL_EXIT_FAIL;
+
+	setlocale(LC_CTYPE, "");
+	if (o->user != NULL) {
+		snprintf(name, sizeof(name), "%s", o->user);
+		if (strlen(o->user) >= sizeof(name))
+			name[0] = '\0';
+	} else {
+		pw = getpwuid(getuid());
+		if (pw == NULL) {
+			fprintf(stderr, "workosctl: who are you? (uid %u has no name)\n",
+				(unsigned)getuid());
+			return CTL_EXIT_FAIL;
+		}
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	}
+	cfg = ctl_load_config(&r, o->config_path);
+	if (cfg == NULL)
+		goto out;
+	if (o->qr != NULL && wo_config_parse_qr(o->qr, &cfg->qr) != 0) {
+		fprintf(stderr, "workosctl: --qr takes auto, always, ascii or never\n");
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	}
+	if (o->require_role != NULL &&
+	    wo_config_parse_roles(o->require_role, &required, &n_required, &err) != 0) {
+		fprintf(stderr, "workosctl: --require-role: %s\n", err.message);
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	}
+	/* PAM refuses before asking WorkOS anything: so does this. */
+	if (!wo_name_is_valid(name) || getpwnam(name) == NULL) {
+		ctl_fail(&r, "user", "%s is not a local account (through NSS): pam_workos would "
+				     "answer \"user unknown\" without starting a login",
+			 o->user != NULL ? o->user : name);
+		goto out;
+	}
+	if (wo_client_new(cfg, key_mode(cfg), &c, &err) != 0) {
+		ctl_fail(&r, "api", "%s", ctl_why(&err, why, sizeof(why)));
+		goto out;
+	}
+
+	struct term_ui ui = {.user = name, .qr = cfg->qr, .timeout = cfg->device_timeout};
+	struct wo_device_ui callbacks = {.ctx = &ui, .show = show, .before_poll = before_poll};
+
+	if (wo_device_login(c, cfg->device_timeout, &callbacks, &auth, &stats, &err) != 0) {
+		ctl_fail(&r, "device flow", "%s", ctl_why(&err, why, sizeof(why)));
+		goto out;
+	}
+	ctl_ok(&r, "device flow", "approved by WorkOS user %s <%s> after %u poll(s)", auth.user.id,
+	       auth.user.email, stats.polls);
+
+	if (wo_admit(c, &auth, name, required, &adm, &err) != 0) {
+		ctl_fail(&r, "admission", "%s is not admitted: %s", name,
+			 ctl_why(&err, why, sizeof(why)));
+		if (adm.local_name[0] != '\0' && strcmp(adm.local_name, name) != 0)
+			ctl_info("WorkOS user %s is local user %s", adm.user_id, adm.local_name);
+		goto out;
+	}
+	ctl_ok(&r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name, adm.user_id,
+	       adm.role,
+	       adm.roles_from_api ? "membership confirmed by the API" : "membership from the token");
+	rc = CTL_EXIT_OK;
+out:
+	wo_authentication_clear(&auth);
+	wo_config_free_roles(required);
+	wo_client_free(c);
+	wo_config_free(cfg);
+	return rc;
+}
