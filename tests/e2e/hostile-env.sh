@@ -60,8 +60,10 @@ while [ ! -s "$T/proxy.port" ] && [ $k -lt 100 ]; do sleep 0.1; k=$((k + 1)); do
 proxy=http://127.0.0.1:$(cat "$T/proxy.port")
 : >"$T/proxy.log"
 
-# An OpenSSL configuration that, if anyone loaded it, would forbid every TLS
-# version the emulator speaks.
+# An OpenSSL configuration that, if anyone loaded it, would allow only
+# Ed448 signatures in the handshake: no server the emulator can be (RSA or
+# ECDSA certificate) could then complete one.  (curl -v with OPENSSL_CONF
+# set to it fails with error 35.)
 cat >"$T/openssl.cnf" <<'CNF'
 openssl_conf = evil
 [evil]
@@ -69,9 +71,7 @@ ssl_conf = evil_ssl
 [evil_ssl]
 system_default = evil_default
 [evil_default]
-MinProtocol = TLSv1
-MaxProtocol = TLSv1
-CipherString = NULL
+SignatureAlgorithms = ed448
 CNF
 mkdir -p "$T/home" "$T/certs"
 cp "$wrong_ca" "$T/certs/"
