@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "http.h"
 #include "secret.h"
@@ -49,23 +50,38 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
 
 /*
- * libcurl's TLS back-end opens the file named by SSLKEYLOGFILE during global
- * initialisation and appends every session key to it.  Under sudo or su the
- * environment belongs to the invoking user, who could thereby make root
- * write TLS secrets to a file of their choosing.  Hide the variable while
- * libcurl initialises, then put it back for the host program.
+ * Two variables would let whoever controls our environment steer the TLS
+ * stack.  Under sudo or su the environment belongs to the invoking user:
+ *  - SSLKEYLOGFILE: libcurl's TLS back-end opens that file during global
+ *    initialisation and appends every session key to it, so root would
+ *    write TLS secrets to a file of the user's choosing;
+ *  - OPENSSL_CONF: libcrypto reads that file (once per process, at its
+ *    first initialisation) instead of the system one, and it can restrict
+ *    or weaken every handshake, or load providers and engines.
+ * Hide both while OpenSSL loads its configuration (from its built-in path)
+ * and libcurl initialises, then put them back for the host program.
  */
+static const char *const hidden_vars[] = {"SSLKEYLOGFILE", "OPENSSL_CONF"};
+#define N_HIDDEN (sizeof(hidden_vars) / sizeof(hidden_vars[0]))
+
 static void curl_init_once(void)
 {
-	const char *keylog = getenv("SSLKEYLOGFILE");
-	char *saved = keylog ? strdup(keylog) : NULL;
+	char *saved[N_HIDDEN];
 
-	if (keylog != NULL)
-		unsetenv("SSLKEYLOGFILE");
+	for (size_t i = 0; i < N_HIDDEN; i++) {
+		const char *v = getenv(hidden_vars[i]);
+
+		saved[i] = v ? strdup(v) : NULL;
+		if (v != NULL)
+			unsetenv(hidden_vars[i]);
+	}
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (saved != NULL) {
-		setenv("SSLKEYLOGFILE", saved, 1);
-		free(saved);
+	for (size_t i = 0; i < N_HIDDEN; i++) {
+		if (saved[i] != NULL) {
+			setenv(hidden_vars[i], saved[i], 1);
+			free(saved[i]);
+		}
 	}
 }
 
