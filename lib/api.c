@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,10 @@ static int answer_error(struct wo_client *c, const char *what, const struct wo_h
 		else
 			wo_error_set(err, WO_ERR_API, "WorkOS %s: %s", what, e->code);
 		snprintf(err->code, sizeof(err->code), "%s", e->code);
+	} else if (e->message != NULL) {
+		/* {"message": "..."} alone: 404s and some 4xx say only this. */
+		wo_error_set(err, WO_ERR_HTTP, "WorkOS answered HTTP %ld while %s: %s",
+			     resp->status, what, e->message);
 	} else {
 		wo_error_set(err, WO_ERR_HTTP, "WorkOS answered HTTP %ld while %s", resp->status,
 			     what);

@@ -9,6 +9,270 @@
 
 #define ID_MAX 128
 
+/*
+ * json-c keeps the last of two members with the same name and cuts a key at
+ * an escaped NUL ("a\u0000b" becomes "a"), silently either way.  Both let a
+ * body say one thing to us and another to a stricter reader, so the text is
+ * walked again, alongside the parsed tree: every key is decoded exactly,
+ * must hold no NUL, and each object must have as many members in the text
+ * as json-c kept.  The text is known to be valid JSON by now; the walk
+ * still checks every step so that it cannot run past the end.
+ */
+struct key_walk {
+	const char *p, *end;
+	char *key; /* the decoded key, NUL-terminated */
+	size_t cap;
+};
+
+static void skip_ws(struct key_walk *w)
+{
+	while (w->p < w->end && (*w->p == ' ' || *w->p == '\t' || *w->p == '\r' || *w->p == '\n'))
+		w->p++;
+}
+
+static int hex4(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads the string at w->p (its opening quote).  With decode, the decoded
+ * UTF-8 goes to w->key and a NUL or lone surrogate is refused: -1, or -2
+ * when memory runs out. */
+static int walk_string(struct key_walk *w, bool decode)
+{
+	size_t n = 0;
+
+	w->p++;
+	if (!decode) {
+		/* Values are checked by the getters (a NUL there is refused
+		 * when the field is read); only their extent matters here. */
+		while (w->p < w->end && *w->p != '"')
+			w->p += (*w->p == '\\' && w->end - w->p >= 2) ? 2 : 1;
+		if (w->p >= w->end)
+			return -1;
+		w->p++;
+		return 0;
+	}
+	while (w->p < w->end && *w->p != '"') {
+		uint32_t cp;
+		char buf[4];
+		size_t blen;
+
+		if (*w->p != '\\') {
+			buf[0] = *w->p++;
+			blen = 1;
+		} else {
+			if (w->end - w->p < 2)
+				return -1;
+			switch (w->p[1]) {
+			case 'u':
+				if (w->end - w->p < 6 || hex4(w->p + 2, &cp) != 0)
+					return -1;
+				w->p += 6;
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					return -1;
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					uint32_t lo;
+
+					if (w->end - w->p < 6 || w->p[0] != '\\' ||
+					    w->p[1] != 'u' || hex4(w->p + 2, &lo) != 0 ||
+					    lo < 0xdc00 || lo > 0xdfff)
+						return -1;
+					w->p += 6;
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				}
+				if (cp == 0)
+					return -1;
+				if (cp < 0x80) {
+					buf[0] = (char)cp;
+					blen = 1;
+				} else if (cp < 0x800) {
+					buf[0] = (char)(0xc0 | (cp >> 6));
+					buf[1] = (char)(0x80 | (cp & 0x3f));
+					blen = 2;
+				} else if (cp < 0x10000) {
+					buf[0] = (char)(0xe0 | (cp >> 12));
+					buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					buf[2] = (char)(0x80 | (cp & 0x3f));
+					blen = 3;
+				} else {
+					buf[0] = (char)(0xf0 | (cp >> 18));
+					buf[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+					buf[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					buf[3] = (char)(0x80 | (cp & 0x3f));
+					blen = 4;
+				}
+				break;
+			case 'b':
+				buf[0] = '\b';
+				blen = 1;
+				w->p += 2;
+				break;
+			case 'f':
+				buf[0] = '\f';
+				blen = 1;
+				w->p += 2;
+				break;
+			case 'n':
+				buf[0] = '\n';
+				blen = 1;
+				w->p += 2;
+				break;
+			case 'r':
+				buf[0] = '\r';
+				blen = 1;
+				w->p += 2;
+				break;
+			case 't':
+				buf[0] = '\t';
+				blen = 1;
+				w->p += 2;
+				break;
+			default: /* '"', '\\', '/' */
+				buf[0] = w->p[1];
+				blen = 1;
+				w->p += 2;
+				break;
+			}
+		}
+		if (n + blen + 1 > w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 64;
+			char *grown;
+
+			while (cap < n + blen + 1)
+				cap *= 2;
+			grown = realloc(w->key, cap);
+			if (grown == NULL)
+				return -2;
+			w->key = grown;
+			w->cap = cap;
+		}
+		memcpy(w->key + n, buf, blen);
+		n += blen;
+	}
+	if (w->p >= w->end)
+		return -1;
+	w->p++;
+	if (w->key == NULL) {
+		w->key = malloc(64);
+		if (w->key == NULL)
+			return -2;
+		w->cap = 64;
+	}
+	w->key[n] = '\0';
+	return 0;
+}
+
+static int walk_value(struct key_walk *w, struct json_object *v, struct wo_error *err)
+{
+	size_t count = 0;
+	int rc;
+
+	skip_ws(w);
+	if (w->p >= w->end)
+		return wo_error_set(err, WO_ERR_DECODE, "response body is truncated JSON");
+	if (*w->p == '"') {
+		if (walk_string(w, false) != 0)
+			return wo_error_set(err, WO_ERR_DECODE, "response body has a bad string");
+		return 0;
+	}
+	if (*w->p == '[') {
+		w->p++;
+		for (;;) {
+			skip_ws(w);
+			if (w->p < w->end && *w->p == ']')
+				break;
+			/* A tree that no longer matches the text means a
+			 * member above was a duplicate: v is then unusable. */
+			if (!json_object_is_type(v, json_type_array))
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body has a duplicate key");
+			if (walk_value(w, json_object_array_get_idx(v, count++), err) != 0)
+				return -1;
+			skip_ws(w);
+			if (w->p < w->end && *w->p == ',')
+				w->p++;
+			else if (w->p >= w->end || *w->p != ']')
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body is not valid JSON");
+		}
+		w->p++;
+		return 0;
+	}
+	if (*w->p == '{') {
+		if (!json_object_is_type(v, json_type_object))
+			return wo_error_set(err, WO_ERR_DECODE,
+					    "response body has a duplicate key");
+		w->p++;
+		for (;;) {
+			struct json_object *child = NULL;
+
+			skip_ws(w);
+			if (w->p < w->end && *w->p == '}')
+				break;
+			if (w->p >= w->end || *w->p != '"')
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body is not valid JSON");
+			rc = walk_string(w, true);
+			if (rc == -2)
+				return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+			if (rc != 0)
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body has a key with a NUL character "
+						    "or a lone surrogate");
+			skip_ws(w);
+			if (w->p >= w->end || *w->p != ':')
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body is not valid JSON");
+			w->p++;
+			json_object_object_get_ex(v, w->key, &child);
+			if (walk_value(w, child, err) != 0)
+				return -1;
+			count++;
+			skip_ws(w);
+			if (w->p < w->end && *w->p == ',')
+				w->p++;
+			else if (w->p >= w->end || *w->p != '}')
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "response body is not valid JSON");
+		}
+		w->p++;
+		if (count != (size_t)json_object_object_length(v))
+			return wo_error_set(err, WO_ERR_DECODE,
+					    "response body has a duplicate key");
+		return 0;
+	}
+	/* A number, true, false or null: up to the next delimiter. */
+	while (w->p < w->end && *w->p != ',' && *w->p != ']' && *w->p != '}' && *w->p != ' ' &&
+	       *w->p != '\t' && *w->p != '\r' && *w->p != '\n')
+		w->p++;
+	return 0;
+}
+
+static int check_keys(const char *text, size_t len, struct json_object *obj, struct wo_error *err)
+{
+	struct key_walk w = {.p = text, .end = text + len};
+	int rc = walk_value(&w, obj, err);
+
+	free(w.key);
+	return rc;
+}
+
 int wo_json_parse_object(const char *text, size_t len, struct json_object **out,
 			 struct wo_error *err)
 {
@@ -48,6 +312,10 @@ int wo_json_parse_object(const char *text, size_t len, struct json_object **out,
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return wo_error_set(err, WO_ERR_DECODE, "response body is not a JSON object");
+	}
+	if (check_keys(text, len, obj, err) != 0) {
+		json_object_put(obj);
+		return -1;
 	}
 	*out = obj;
 	return 0;

@@ -142,10 +142,46 @@ static void test_printable(void)
 	ok(wo_text_is_printable("\xe2\x96\x80", 3), "half block allowed");
 }
 
+/* json-c keeps the last of duplicate members and cuts keys at an escaped
+ * NUL; wo_json_parse_object refuses both. */
+static void test_keys(void)
+{
+	struct json_object *obj;
+	int64_t n = 0;
+	struct wo_error err = WO_ERROR_INIT;
+
+	parse_fails("{\"a\":1,\"a\":2}", "duplicate key", "duplicate key");
+	parse_fails("{\"a\":1,\"\\u0061\":2}", "duplicate key", "duplicate key spelt as an escape");
+	parse_fails("{\"\\u00e9\":1,\"\xc3\xa9\":2}", "duplicate key",
+		    "duplicate non-ASCII key, escaped and raw");
+	parse_fails("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "duplicate key",
+		    "duplicate key with a surrogate pair");
+	parse_fails("{\"o\":{\"x\":[{\"k\":1,\"k\":1}]}}", "duplicate key",
+		    "duplicate key deep inside arrays");
+	parse_fails("{\"user\":{\"email\":\"a@b\"},\"user\":{\"email\":\"c@d\"}}", "duplicate key",
+		    "duplicate object member");
+	parse_fails("{\"email\\u0000x\":\"evil\"}", "NUL", "NUL in a key");
+	parse_fails("{\"o\":{\"\\u0000\":1}}", "NUL", "NUL as a whole nested key");
+	parse_fails("{\"\\ud800\":1}", "surrogate", "lone high surrogate in a key");
+	parse_fails("{\"\\udc00x\":1}", "surrogate", "lone low surrogate in a key");
+
+	obj = parse("{\"a\":1,\"A\":2,\"a \":3,\"\\\"q\\\\\":{\"a\":[{\"a\":1},{\"a\":2}]},"
+		    "\"s\":\"x\\u0000y\",\"t\\tab\":true,\"\":null}");
+	ok(obj != NULL, "distinct keys, the same key in sibling objects, escapes, empty key");
+	ok(obj != NULL && wo_json_int(obj, "t", "A", WO_JSON_REQUIRED, 0, 9, 0, &n, &err) == 0 &&
+	       n == 2,
+	   "  keys are case-sensitive");
+	json_object_put(obj);
+	obj = parse("{ \"a\" : [ 1 , { \"b\" : null } , \"}\" ] , \"c\" : -1.5e3 }");
+	ok(obj != NULL, "white space between every token");
+	json_object_put(obj);
+}
+
 int main(void)
 {
 	test_parse();
 	test_getters();
 	test_printable();
+	test_keys();
 	return done_testing();
 }
