@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading the cache outside NSS: copies out, full verification. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "cache_read.h"
+#include "names.h"
+
+struct wo_cache {
+	struct wo_cache_map *map;
+};
+
+struct wo_cache *wo_cache_open(const char *path, struct wo_error *err)
+{
+	struct wo_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	c->map = wo_cache_map_open(path, 0, true, err);
+	if (c->map == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void wo_cache_close(struct wo_cache *c)
+{
+	if (c == NULL)
+		return;
+	wo_cache_map_release(c->map);
+	free(c);
+}
+
+uint64_t wo_cache_generation(const struct wo_cache *c)
+{
+	return wo_cache_map_header(c->map)->generation;
+}
+
+void wo_cache_user_info_free(struct wo_cache_user_info *info)
+{
+	if (info == NULL)
+		return;
+	free((char *)info->user.name);
+	free((char *)info->user.gecos);
+	free((char *)info->user.dir);
+	free((char *)info->user.shell);
+	free((char *)info->user.workos_id);
+	for (size_t i = 0; i < info->n_groups; i++)
+		free(info->groups[i]);
+	free(info->groups);
+	free(info);
+}
+
+int wo_cache_find_user(const struct wo_cache *c, const char *name,
+		       struct wo_cache_user_info **out, struct wo_error *err)
+{
+	struct wo_cache_user_info *info;
+	struct wo_cache_uview v;
+	int r;
+
+	*out = NULL;
+	r = wo_cache_user_by_name(c->map, name, &v);
+	if (r < 0)
+		return wo_error_set(err, WO_ERR_DECODE, "cache: corrupt entry for %s", name);
+	if (r == 0)
+		return 0;
+	info = calloc(1, sizeof(*info));
+	if (info == NULL)
+		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+	info->user.uid = v.uid;
+	info->user.gid = v.gid;
+	info->user.name = strdup(v.name);
+	info->user.gecos = strdup(v.gecos);
+	info->user.dir = strdup(v.dir);
+	info->user.shell = strdup(v.shell);
+	info->user.workos_id = strdup(v.workos_id);
+	info->groups = calloc(v.n_gids + 1, sizeof(*info->groups));
+	if (!info->user.name || !info->user.gecos || !info->user.dir || !info->user.shell ||
+	    !info->user.workos_id || !info->groups)
+		goto nomem;
+	for (uint32_t i = 0; i < v.n_gids; i++) {
+		struct wo_cache_gview gv;
+
+		r = wo_cache_group_by_gid(c->map, v.gids[i], &gv);
+		if (r <= 0) {
+			wo_cache_user_info_free(info);
+			return wo_error_set(err, WO_ERR_DECODE,
+					    "cache: %s is in a group that does not exist", name);
+		}
+		info->groups[i] = strdup(gv.name);
+		if (info->groups[i] == NULL)
+			goto nomem;
+		info->n_groups++;
+	}
+	*out = info;
+	return 1;
+nomem:
+	wo_cache_user_info_free(info);
+	return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+}
+
+/* Every record readable, every name valid and found through both of its
+ * indexes as itself, every list in bounds and consistent with the other
+ * side: each member of a group lists the group's gid, each gid a user lists
+ * exists, and both sides count the same memberships. */
+static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
+{
+	uint32_t nu = wo_cache_map_n_users(m), ng = wo_cache_map_n_groups(m);
+	uint64_t memberships = 0, gid_entries = 0;
+
+	for (uint32_t i = 0; i < nu; i++) {
+		struct wo_cache_uview v, w;
+
+		if (wo_cache_user_at(m, i, &v) != 1)
+			return wo_error_set(err, WO_ERR_DECODE, "user record %u is corrupt", i);
+		if (wo_cache_user_by_name(m, v.name, &w) != 1 || w.index != i)
+			return wo_error_set(err, WO_ERR_DECODE, "user %s: name index is wrong",
+					    v.name);
+		if (wo_cache_user_by_uid(m, v.uid, &w) != 1 || w.index != i)
+			return wo_error_set(err, WO_ERR_DECODE, "user %s: uid index is wrong",
+					    v.name);
+		for (uint32_t k = 0; k < v.n_gids; k++) {
+			struct wo_cache_gview g;
+
+			if (wo_cache_group_by_gid(m, v.gids[k], &g) != 1)
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "user %s: unknown group %u", v.name,
+						    (unsigned)v.gids[k]);
+		}
+		gid_entries += v.n_gids;
+	}
+	for (uint32_t i = 0; i < ng; i++) {
+		struct wo_cache_gview v, w;
+
+		if (wo_cache_group_at(m, i, &v) != 1)
+			return wo_error_set(err, WO_ERR_DECODE, "group record %u is corrupt", i);
+		if (wo_cache_group_by_name(m, v.name, &w) != 1 || w.index != i)
+			return wo_error_set(err, WO_ERR_DECODE, "group %s: name index is wrong",
+					    v.name);
+		if (wo_cache_group_by_gid(m, v.gid, &w) != 1 || w.index != i)
+			return wo_error_set(err, WO_ERR_DECODE, "group %s: gid index is wrong",
+					    v.name);
+		for (uint32_t j = 0; j < v.n_members; j++) {
+			const char *s = wo_cache_map_string(m, v.members[j]);
+			struct wo_cache_uview u;
+
+			bool listed = false;
+
+			if (s == NULL || wo_cache_user_by_name(m, s, &u) != 1)
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "group %s: member %u is not a user", v.name, j);
+			for (uint32_t k = 0; k < u.n_gids && !listed; k++)
+				listed = u.gids[k] == v.gid;
+			if (!listed)
+				return wo_error_set(err, WO_ERR_DECODE,
+						    "group %s: member %s does not list it", v.name,
+						    s);
+		}
+		memberships += v.n_members;
+	}
+	if (memberships != gid_entries)
+		return wo_error_set(err, WO_ERR_DECODE, "group memberships are inconsistent");
+	return 0;
+}
+
+int wo_cache_verify(const char *path, struct wo_cache_stats *stats, struct wo_error *err)
+{
+	struct wo_cache_map *m = wo_cache_map_open(path, 0, true, err);
+	const struct wo_cache_header *h;
+	int ret;
+
+	if (m == NULL)
+		return -1;
+	ret = verify_map(m, err);
+	if (ret < 0)
+		wo_error_prefix(err, "%s", path);
+	else if (stats != NULL) {
+		h = wo_cache_map_header(m);
+		*stats = (struct wo_cache_stats){.generation = h->generation,
+						 .n_users = h->n_users,
+						 .n_groups = h->n_groups,
+						 .file_size = h->file_size};
+	}
+	wo_cache_map_release(m);
+	return ret;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache_hash.h"
+#include "cache_read.h"
+#include "names.h"
+
+struct wo_cache_map {
+	unsigned long refs; /* atomic */
+	const uint8_t *base;
+	size_t size;
+	const struct wo_cache_header *h;
+	const struct wo_cache_urec *users;
+	const struct wo_cache_grec *groups;
+	const struct wo_cache_slot *ix_uname, *ix_uid, *ix_gname, *ix_gid;
+	const uint32_t *lists;
+	const char *strings;
+	struct stat st;
+};
+
+/* A section of `count` items of `item` bytes at `off` lies inside the file.
+ * Counts are 32-bit and items small, so the product cannot overflow. */
+static bool section_ok(size_t file_size, uint64_t off, uint64_t count, uint64_t item)
+{
+	return off >= sizeof(struct wo_cache_header) && off <= file_size && (off & 3) == 0 &&
+	       count * item <= file_size - off;
+}
+
+static bool slots_ok(uint32_t slots, uint32_t count)
+{
+	return slots != 0 && (slots & (slots - 1)) == 0 && slots <= WO_CACHE_MAX_SLOTS &&
+	       slots > count;
+}
+
+static int check_header(struct wo_cache_map *m, struct wo_error *err)
+{
+	const struct wo_cache_header *h = (const void *)m->base;
+
+	if (m->size < sizeof(*h))
+		return wo_error_set(err, WO_ERR_DECODE, "cache file is too short");
+	if (memcmp(h->magic, WO_CACHE_MAGIC, sizeof(h->magic)) != 0)
+		return wo_error_set(err, WO_ERR_DECODE, "not a cache file (bad magic)");
+	if (h->bom != WO_CACHE_BOM)
+		return wo_error_set(err, WO_ERR_DECODE, "cache file has the wrong byte order");
+	if (h->version != WO_CACHE_VERSION || h->header_size != sizeof(*h) || h->flags != 0)
+		return wo_error_set(err, WO_ERR_DECODE, "unsupported cache version %u",
+				    (unsigned)h->version);
+	if (h->file_size != m->size)
+		return wo_error_set(err, WO_ERR_DECODE, "cache file is truncated or padded");
+	if (!slots_ok(h->user_slots, h->n_users) || !slots_ok(h->group_slots, h->n_groups))
+		return wo_error_set(err, WO_ERR_DECODE, "cache index sizes are invalid");
+	if (!section_ok(m->size, h->users_off, h->n_users, sizeof(struct wo_cache_urec)) ||
+	    !section_ok(m->size, h->groups_off, h->n_groups, sizeof(struct wo_cache_grec)) ||
+	    !section_ok(m->size, h->ix_uname_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
+	    !section_ok(m->size, h->ix_uid_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
+	    !section_ok(m->size, h->ix_gname_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
+	    !section_ok(m->size, h->ix_gid_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
+	    !section_ok(m->size, h->lists_off, h->n_list_words, sizeof(uint32_t)) ||
+	    !section_ok(m->size, h->strings_off, h->strings_size, 1))
+		return wo_error_set(err, WO_ERR_DECODE, "cache section out of bounds");
+	/* Every offset below strings_size then starts a NUL-terminated string
+	 * inside the file: no per-lookup scan for a terminator is needed. */
+	if (h->strings_size == 0 || m->base[h->strings_off + h->strings_size - 1] != '\0' ||
+	    m->base[h->strings_off] != '\0')
+		return wo_error_set(err, WO_ERR_DECODE, "cache string area is not terminated");
+
+	m->h = h;
+	m->users = (const void *)(m->base + h->users_off);
+	m->groups = (const void *)(m->base + h->groups_off);
+	m->ix_uname = (const void *)(m->base + h->ix_uname_off);
+	m->ix_uid = (const void *)(m->base + h->ix_uid_off);
+	m->ix_gname = (const void *)(m->base + h->ix_gname_off);
+	m->ix_gid = (const void *)(m->base + h->ix_gid_off);
+	m->lists = (const void *)(m->base + h->lists_off);
+	m->strings = (const char *)(m->base + h->strings_off);
+	return 0;
+}
+
+static int check_sum(const struct wo_cache_map *m, struct wo_error *err)
+{
+	static const uint64_t zero;
+	size_t at = offsetof(struct wo_cache_header, checksum);
+	struct wo_siphash s;
+
+	wo_siphash_init(&s, m->h->hash_key);
+	wo_siphash_update(&s, m->base, at);
+	wo_siphash_update(&s, &zero, sizeof(zero));
+	wo_siphash_update(&s, m->base + at + sizeof(zero), m->size - at - sizeof(zero));
+	if (wo_siphash_final(&s) != m->h->checksum)
+		return wo_error_set(err, WO_ERR_DECODE, "cache checksum mismatch");
+	return 0;
+}
+
+struct wo_cache_map *wo_cache_map_open(const char *path, uid_t owner, bool verify_checksum,
+				       struct wo_error *err)
+{
+	struct wo_cache_map *m = NULL;
+	void *base = MAP_FAILED;
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		wo_error_set(err, WO_ERR_SYSTEM, "cannot open cache %s: %s", path, strerror(e));
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		wo_error_set(err, WO_ERR_SYSTEM, "cannot stat cache %s: %s", path, strerror(e));
+		goto fail;
+	}
+	/* Anyone who can write the file could make every lookup lie. */
+	if (!S_ISREG(st.st_mode) || st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		e = EACCES;
+		wo_error_set(err, WO_ERR_CONFIG,
+			     "cache %s is not a regular file owned by uid %u and writable only "
+			     "by it",
+			     path, (unsigned)owner);
+		goto fail;
+	}
+	if (st.st_size < (off_t)sizeof(struct wo_cache_header) || (uint64_t)st.st_size > SIZE_MAX) {
+		e = EINVAL;
+		wo_error_set(err, WO_ERR_DECODE, "cache %s is too short", path);
+		goto fail;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		e = errno;
+		wo_error_set(err, WO_ERR_SYSTEM, "cannot map cache %s: %s", path, strerror(e));
+		goto fail;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		e = ENOMEM;
+		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+		goto fail;
+	}
+	m->refs = 1;
+	m->base = base;
+	m->size = (size_t)st.st_size;
+	m->st = st;
+	if (check_header(m, err) < 0 || (verify_checksum && check_sum(m, err) < 0)) {
+		e = EINVAL;
+		wo_error_prefix(err, "%s", path);
+		goto fail;
+	}
+	close(fd);
+	return m;
+fail:
+	free(m);
+	if (base != MAP_FAILED)
+		munmap(base, (size_t)st.st_size);
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return NULL;
+}
+
+void wo_cache_map_ref(struct wo_cache_map *m)
+{
+	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+}
+
+void wo_cache_map_release(struct wo_cache_map *m)
+{
+	if (m == NULL || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	munmap((void *)m->base, m->size);
+	free(m);
+}
+
+static long elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+static bool same_ts(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static void replace(struct wo_cache_source *src, struct wo_cache_map *m)
+{
+	if (src->cur != NULL)
+		wo_cache_map_release(src->cur);
+	src->cur = m;
+}
+
+int wo_cache_acquire(struct wo_cache_source *src, struct wo_cache_map **out)
+{
+	struct wo_cache_map *m;
+	struct timespec now;
+	struct stat st;
+	int e = 0;
+
+	pthread_mutex_lock(&src->lock);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (src->checked && src->interval_ms != 0 &&
+	    elapsed_ms(&src->last_check, &now) < (long)src->interval_ms)
+		goto done;
+	src->checked = true;
+	src->last_check = now;
+	if (stat(src->path, &st) < 0) {
+		e = errno;
+		replace(src, NULL);
+		src->ino = 0;
+		goto done;
+	}
+	if (src->ino != 0 && st.st_dev == src->dev && st.st_ino == src->ino &&
+	    st.st_size == src->size && same_ts(&st.st_mtim, &src->mtim) &&
+	    same_ts(&st.st_ctim, &src->ctim))
+		goto done; /* unchanged: keep the map, or keep having none */
+	src->dev = st.st_dev;
+	src->ino = st.st_ino;
+	src->size = st.st_size;
+	src->mtim = st.st_mtim;
+	src->ctim = st.st_ctim;
+	m = wo_cache_map_open(src->path, src->owner, false, NULL);
+	if (m == NULL)
+		e = errno;
+	replace(src, m);
+done:
+	m = src->cur;
+	if (m != NULL)
+		wo_cache_map_ref(m);
+	else if (e == 0)
+		e = ENOENT; /* a remembered failure within the interval */
+	pthread_mutex_unlock(&src->lock);
+	*out = m;
+	if (m == NULL) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void wo_cache_source_reset(struct wo_cache_source *src)
+{
+	pthread_mutex_lock(&src->lock);
+	replace(src, NULL);
+	src->checked = false;
+	src->ino = 0;
+	pthread_mutex_unlock(&src->lock);
+}
+
+const struct wo_cache_header *wo_cache_map_header(const struct wo_cache_map *m)
+{
+	return m->h;
+}
+
+uint32_t wo_cache_map_n_users(const struct wo_cache_map *m)
+{
+	return m->h->n_users;
+}
+
+uint32_t wo_cache_map_n_groups(const struct wo_cache_map *m)
+{
+	return m->h->n_groups;
+}
+
+const char *wo_cache_map_string(const struct wo_cache_map *m, uint32_t off)
+{
+	return off < m->h->strings_size ? m->strings + off : NULL;
+}
+
+/* The list at index i: its words in *words, its length returned, or -1. */
+static int64_t list_at(const struct wo_cache_map *m, uint32_t i, const uint32_t **words)
+{
+	uint32_t n = m->h->n_list_words;
+
+	if (i >= n || m->lists[i] > n - i - 1)
+		return -1;
+	*words = m->lists + i + 1;
+	return m->lists[i];
+}
+
+int wo_cache_user_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_uview *v)
+{
+	const struct wo_cache_urec *r;
+	int64_t n;
+
+	if (i >= m->h->n_users)
+		return 0;
+	r = &m->users[i];
+	v->name = wo_cache_map_string(m, r->name);
+	v->gecos = wo_cache_map_string(m, r->gecos);
+	v->dir = wo_cache_map_string(m, r->dir);
+	v->shell = wo_cache_map_string(m, r->shell);
+	v->workos_id = wo_cache_map_string(m, r->workos_id);
+	n = list_at(m, r->gids, &v->gids);
+	if (!v->name || !v->gecos || !v->dir || !v->shell || !v->workos_id || n < 0 ||
+	    !wo_name_is_valid(v->name))
+		return -1;
+	v->n_gids = (uint32_t)n;
+	v->uid = r->uid;
+	v->gid = r->gid;
+	v->index = i;
+	return 1;
+}
+
+int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_gview *v)
+{
+	const struct wo_cache_grec *r;
+	int64_t n;
+
+	if (i >= m->h->n_groups)
+		return 0;
+	r = &m->groups[i];
+	v->name = wo_cache_map_string(m, r->name);
+	n = list_at(m, r->members, &v->members);
+	if (v->name == NULL || n < 0 || !wo_name_is_valid(v->name))
+		return -1;
+	v->n_members = (uint32_t)n;
+	v->gid = r->gid;
+	v->index = i;
+	return 1;
+}
+
+/* Walks the probe chain of `hash` in an index of `slots` entries; calls
+ * match() on each candidate whose tag matches.  The walk is bounded by the
+ * table size, so a hostile file with no empty slot cannot loop forever. */
+#define PROBE(ix, slots, hash, count, MATCH)                                                      \
+	do {                                                                                      \
+		uint32_t mask_ = (slots) - 1, tag_ = (uint32_t)((hash) >> 32);                    \
+		uint32_t pos_ = (uint32_t)(hash) & mask_;                                         \
+		for (uint32_t n_ = 0; n_ < (slots); n_++, pos_ = (pos_ + 1) & mask_) {            \
+			const struct wo_cache_slot *s_ = &(ix)[pos_];                             \
+			if (s_->ref == 0)                                                         \
+				return 0;                                                         \
+			if (s_->tag != tag_)                                                      \
+				continue;                                                         \
+			if (s_->ref > (count))                                                    \
+				return -1;                                                        \
+			uint32_t idx = s_->ref - 1;                                               \
+			MATCH                                                                     \
+		}                                                                                 \
+		return 0;                                                                         \
+	} while (0)
+
+int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct wo_cache_uview *v)
+{
+	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	uint64_t h;
+
+	if (!wo_name_is_valid_n(name, len) || name[len] != '\0')
+		return 0;
+	h = wo_siphash24(m->h->hash_key, name, len);
+	PROBE(m->ix_uname, m->h->user_slots, h, m->h->n_users, {
+		const char *s = wo_cache_map_string(m, m->users[idx].name);
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, name) == 0)
+			return wo_cache_user_at(m, idx, v);
+	});
+}
+
+int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_uview *v)
+{
+	uint64_t h = wo_cache_hash_id(m->h->hash_key, uid);
+
+	PROBE(m->ix_uid, m->h->user_slots, h, m->h->n_users, {
+		if (m->users[idx].uid == uid)
+			return wo_cache_user_at(m, idx, v);
+	});
+}
+
+int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
+			   struct wo_cache_gview *v)
+{
+	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	uint64_t h;
+
+	if (!wo_name_is_valid_n(name, len) || name[len] != '\0')
+		return 0;
+	h = wo_siphash24(m->h->hash_key, name, len);
+	PROBE(m->ix_gname, m->h->group_slots, h, m->h->n_groups, {
+		const char *s = wo_cache_map_string(m, m->groups[idx].name);
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, name) == 0)
+			return wo_cache_group_at(m, idx, v);
+	});
+}
+
+int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v)
+{
+	uint64_t h = wo_cache_hash_id(m->h->hash_key, gid);
+
+	PROBE(m->ix_gid, m->h->group_slots, h, m->h->n_groups, {
+		if (m->groups[idx].gid == gid)
+			return wo_cache_group_at(m, idx, v);
+	});
+}
