@@ -16,6 +16,7 @@
 
 #define HEADER	   "workos-idmap 1\n"
 #define NUMBER_MAX 4294967294u /* (uid_t)-1 means "no id" to the kernel */
+#define NOBODY16   65535u      /* (uint16_t)-1: "no id" to 16-bit interfaces */
 
 enum state {
 	S_RECORDED,  /* read from the file */
@@ -239,7 +240,7 @@ static bool number_is_valid(const char *p, size_t len, uint32_t *out)
 			return false;
 		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
-	if (v > NUMBER_MAX)
+	if (v > NUMBER_MAX || v == NOBODY16)
 		return false;
 	*out = (uint32_t)v;
 	return true;
@@ -431,7 +432,7 @@ int wo_idmap_request(struct wo_idmap *m, enum wo_idmap_kind kind, const char *ke
 
 static bool is_free(const struct wo_idmap *m, const struct wo_localdb *local, uint32_t number)
 {
-	return number != 0 && !has_number(m, number) &&
+	return number != 0 && number != NOBODY16 && !has_number(m, number) &&
 	       (local == NULL || !wo_localdb_has_id(local, number));
 }
 
@@ -473,8 +474,9 @@ static int probe(struct wo_idmap *m, const struct wo_localdb *local, struct entr
 	uint64_t span = (uint64_t)max - min + 1;
 	uint64_t start = key_hash(e->kind, e->key) % span;
 	/* Among taken + 1 distinct candidates one at least is free, so the walk
-	 * is bounded by the numbers in use, not by the size of the range. */
-	uint64_t bound = (uint64_t)m->n_nums + (local ? wo_localdb_n_ids(local) : 0) + 1;
+	 * is bounded by the numbers in use (plus 65535, never free), not by the
+	 * size of the range. */
+	uint64_t bound = (uint64_t)m->n_nums + (local ? wo_localdb_n_ids(local) : 0) + 2;
 
 	if (bound > span)
 		bound = span;

@@ -17,7 +17,7 @@
  * One entry a line: kind, key, number, single spaces, '\n' after every line,
  * sorted by kind then key.  Keys: WorkOS user ids and role slugs are 1-64 of
  * [A-Za-z0-9_.-]; group names follow lib/names.h.  Numbers are decimal
- * without leading zeros in [1, 4294967294], and unique across the whole file
+ * without leading zeros in [1, 4294967294] but not 65535, and unique across the whole file
  * (a user private group has GID = UID, so UIDs and GIDs share one pool).
  * Anything else (bad header, unknown kind, duplicate key or number, missing
  * final newline) makes the whole file refused: it is never repaired or

@@ -121,6 +121,21 @@ static void test_golden(void)
 		   wo_idmap_first_candidate(WO_IDMAP_GROUP, "admin", 100000, 199999),
 	   "the kind is part of the hashed key");
 	is_int(wo_idmap_first_candidate(WO_IDMAP_USER, "x", 5, 5), 5, "a one-number range");
+
+	/* 65535 is "no id" to 16-bit interfaces: never handed out. */
+	struct wo_idmap *m = empty_map();
+	const struct wo_idmap_ranges r = {
+		.uid_min = 65535, .uid_max = 65536, .gid_min = 100, .gid_max = 200};
+	request(m, WO_IDMAP_USER, "user_a", 65535);
+	request(m, WO_IDMAP_USER, "user_b", 0);
+	allocate(m, &r, NULL);
+	uint32_t a = 0, b = 0;
+	int sa = wo_idmap_get(m, WO_IDMAP_USER, "user_a", &a);
+	int sb = wo_idmap_get(m, WO_IDMAP_USER, "user_b", &b);
+	ok((sa == WO_IDMAP_NEW && a == 65536 && sb == WO_IDMAP_EXHAUSTED) ||
+		   (sb == WO_IDMAP_NEW && b == 65536 && sa == WO_IDMAP_EXHAUSTED),
+	   "65535 is never allocated, even when asked for");
+	wo_idmap_free(m);
 }
 
 static void test_stability(void)
@@ -371,6 +386,7 @@ static void test_corrupt(void)
 		{"workos-idmap 1\nuser user_a 0\n", "zero (root)"},
 		{"workos-idmap 1\nuser user_a -5\n", "negative"},
 		{"workos-idmap 1\nuser user_a 4294967295\n", "(uid_t)-1"},
+		{"workos-idmap 1\nuser user_a 65535\n", "(uint16_t)-1"},
 		{"workos-idmap 1\nuser user_a 99999999999\n", "over 32 bits"},
 		{"workos-idmap 1\nuser user_a 12x\n", "trailing junk"},
 		{"workos-idmap 1\nuser user_a\n", "no number"},
