@@ -15,6 +15,7 @@
 
 struct wo_cache_map {
 	unsigned long refs; /* atomic */
+	bool borrowed;	    /* base belongs to the caller: do not unmap */
 	const uint8_t *base;
 	size_t size;
 	const struct wo_cache_header *h;
@@ -165,6 +166,30 @@ fail:
 	return NULL;
 }
 
+struct wo_cache_map *wo_cache_map_borrow(const void *buf, size_t len, struct wo_error *err)
+{
+	struct wo_cache_map *m;
+
+	if (((uintptr_t)buf & 7) != 0) {
+		wo_error_set(err, WO_ERR_SYSTEM, "cache buffer is not aligned");
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	m->refs = 1;
+	m->borrowed = true;
+	m->base = buf;
+	m->size = len;
+	if (check_header(m, err) < 0) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
 void wo_cache_map_ref(struct wo_cache_map *m)
 {
 	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
@@ -174,7 +199,8 @@ void wo_cache_map_release(struct wo_cache_map *m)
 {
 	if (m == NULL || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	munmap((void *)m->base, m->size);
+	if (!m->borrowed)
+		munmap((void *)m->base, m->size);
 	free(m);
 }
 

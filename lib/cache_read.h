@@ -64,6 +64,11 @@ void wo_cache_source_reset(struct wo_cache_source *src);
 struct wo_cache_map *wo_cache_map_open(const char *path, uid_t owner, bool verify_checksum,
 				       struct wo_error *err);
 
+/* A map over bytes already in memory (8-byte aligned, kept alive by the
+ * caller until the map is released): header checks only, no owner check.
+ * For fuzzing and tools that read a cache from elsewhere. */
+struct wo_cache_map *wo_cache_map_borrow(const void *buf, size_t len, struct wo_error *err);
+
 void wo_cache_map_ref(struct wo_cache_map *m);
 void wo_cache_map_release(struct wo_cache_map *m);
 

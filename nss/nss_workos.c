@@ -29,7 +29,11 @@
 #define NSS_EXPORT __attribute__((visibility("default")))
 
 /* The file is stat()ed at most once a second to notice a new cache. */
-static struct wo_cache_source source = WO_CACHE_SOURCE_INIT(WO_CACHE_DEFAULT_PATH, 1000);
+#ifndef WO_NSS_CACHE_PATH /* unit tests build this file with their own */
+#define WO_NSS_CACHE_PATH WO_CACHE_DEFAULT_PATH
+#define WO_NSS_CHECK_MS	  1000
+#endif
+static struct wo_cache_source source = WO_CACHE_SOURCE_INIT(WO_NSS_CACHE_PATH, WO_NSS_CHECK_MS);
 
 /* Enumeration state: one cursor per database for the whole process, as
  * glibc's set/get/endpwent API implies; the map is held from set to end, so
