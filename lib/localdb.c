@@ -76,6 +76,8 @@ static void strv_sort(struct strv *s)
 {
 	size_t w = 0;
 
+	if (s->n == 0) /* s->v may be NULL, which qsort must not see */
+		return;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_str);
 	for (size_t r = 0; r < s->n; r++) {
 		if (w > 0 && strcmp(s->v[w - 1], s->v[r]) == 0) {
@@ -91,6 +93,8 @@ static void idv_sort(struct idv *s)
 {
 	size_t w = 0;
 
+	if (s->n == 0)
+		return;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_id);
 	for (size_t r = 0; r < s->n; r++)
 		if (w == 0 || s->v[w - 1] != s->v[r])
