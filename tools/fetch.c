@@ -11,30 +11,6 @@
  * ten million members, well past any organization. */
 #define MAX_PAGES 100000u
 
-static void member_clear(struct sync_member *m)
-{
-	free(m->user_id);
-	free(m->membership_id);
-	free(m->email);
-	free(m->first_name);
-	free(m->last_name);
-	free(m->external_id);
-	free(m->meta_username);
-	free(m->meta_uid);
-	for (size_t i = 0; i < m->n_roles; i++)
-		free(m->roles[i]);
-	free(m->roles);
-	memset(m, 0, sizeof(*m));
-}
-
-void sync_directory_clear(struct sync_directory *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		member_clear(&d->v[i]);
-	free(d->v);
-	memset(d, 0, sizeof(*d));
-}
-
 static char *steal(char **p)
 {
 	char *s = *p;
@@ -285,7 +261,7 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 	size_t w = 0;
 	for (size_t r = 0; r < d->n; r++) {
 		if (drop[r]) {
-			member_clear(&d->v[r]);
+			sync_member_clear(&d->v[r]);
 			continue;
 		}
 		d->v[w++] = d->v[r];

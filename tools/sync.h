@@ -2,6 +2,7 @@
 /*
  * workos-sync's parts, one concern a file:
  *   fetch.c  the organization's active members from the WorkOS API;
+ *   directory.c  what fetch.c hands over, and its release;
  *   build.c  members → local users and groups (names, UIDs, GIDs);
  *   diff.c   what --dry-run prints: the new cache against the current one;
  *   ui.c     warnings, --verbose notes and terminal progress on stderr;
@@ -47,6 +48,7 @@ struct sync_directory {
 	unsigned membership_pages, user_pages, user_gets;
 };
 
+void sync_member_clear(struct sync_member *m);
 void sync_directory_clear(struct sync_directory *d);
 
 /* Lists every active membership of cfg->organization_id (every page) and
