@@ -47,9 +47,9 @@ struct wo_idmap {
 };
 
 static const char *const kind_names[] = {
-	[WO_IDMAP_USER] = "user",
-	[WO_IDMAP_ROLE] = "role",
-	[WO_IDMAP_GROUP] = "group",
+    [WO_IDMAP_USER] = "user",
+    [WO_IDMAP_ROLE] = "role",
+    [WO_IDMAP_GROUP] = "group",
 };
 
 /* --- hashing ------------------------------------------------------------------ */
@@ -278,14 +278,15 @@ static int parse_line(struct wo_idmap *m, const char *name, size_t line_no, cons
 		    memcmp(p, kind_names[k], (size_t)(sp1 - p)) == 0)
 			kind = k;
 	if (kind < 0)
-		return wo_error_set(err, WO_ERR_SYSTEM, "%s line %zu: unknown kind; refusing the map",
-				    name, line_no);
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "%s line %zu: unknown kind; refusing the map", name, line_no);
 	const char *key = sp1 + 1, *num = sp2 + 1;
 	size_t key_len = (size_t)(sp2 - key), num_len = (size_t)(p + len - num);
 
 	if (!key_is_valid(kind, key, key_len))
-		return wo_error_set(err, WO_ERR_SYSTEM, "%s line %zu: invalid %s key; refusing the map",
-				    name, line_no, kind_names[kind]);
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "%s line %zu: invalid %s key; refusing the map", name, line_no,
+				    kind_names[kind]);
 	if (!number_is_valid(num, num_len, &number))
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "%s line %zu: invalid number; refusing the map", name, line_no);
@@ -367,8 +368,13 @@ int wo_idmap_load(const char *path, struct wo_idmap **out, struct wo_error *err)
 				    strerror(errno));
 	/* The map decides who owns which files: only root may have written it.
 	 * 0600 because the keys are the organization's member ids. */
-	if (wo_file_check_trusted(fd, what, 1, err) != 0)
+	if (wo_file_check_trusted(fd, what, 1, err) != 0) {
+		/* A refused map is a problem of local state, like a corrupt
+		 * one, not of the configuration file. */
+		if (err != NULL && err->kind == WO_ERR_CONFIG)
+			err->kind = WO_ERR_SYSTEM;
 		goto out;
+	}
 	if (fstat(fd, &st) != 0) {
 		wo_error_set(err, WO_ERR_SYSTEM, "%s: %s", what, strerror(errno));
 		goto out;
@@ -414,8 +420,7 @@ int wo_idmap_request(struct wo_idmap *m, enum wo_idmap_kind kind, const char *ke
 {
 	size_t index;
 
-	if ((unsigned)kind > WO_IDMAP_GROUP || key == NULL ||
-	    !key_is_valid(kind, key, strlen(key)))
+	if ((unsigned)kind > WO_IDMAP_GROUP || key == NULL || !key_is_valid(kind, key, strlen(key)))
 		return wo_error_set(err, WO_ERR_SYSTEM, "invalid key for the UID/GID map");
 	index = find_key(m, kind, key);
 	if (index != SIZE_MAX) {
@@ -468,8 +473,8 @@ static int take(struct wo_idmap *m, struct entry *e, uint32_t number)
 	return 0;
 }
 
-static int probe(struct wo_idmap *m, const struct wo_localdb *local, struct entry *e,
-		 uint32_t min, uint32_t max)
+static int probe(struct wo_idmap *m, const struct wo_localdb *local, struct entry *e, uint32_t min,
+		 uint32_t max)
 {
 	uint64_t span = (uint64_t)max - min + 1;
 	uint64_t start = key_hash(e->kind, e->key) % span;
@@ -503,8 +508,8 @@ int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *r,
 	for (size_t i = 0; i < m->n; i++) {
 		struct entry *e = &m->v[i];
 
-		e->local_clash = e->state == S_RECORDED && local != NULL &&
-				 wo_localdb_has_id(local, e->number);
+		e->local_clash =
+		    e->state == S_RECORDED && local != NULL && wo_localdb_has_id(local, e->number);
 		if (e->state == S_EXHAUSTED) /* a second allocate retries */
 			e->state = S_PENDING;
 	}
@@ -522,8 +527,8 @@ int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *r,
 		bool user = e->kind == WO_IDMAP_USER;
 		uint32_t min = user ? r->uid_min : r->gid_min, max = user ? r->uid_max : r->gid_max;
 
-		if (e->preferred >= min && e->preferred <= max &&
-		    is_free(m, local, e->preferred) && take(m, e, e->preferred) != 0)
+		if (e->preferred >= min && e->preferred <= max && is_free(m, local, e->preferred) &&
+		    take(m, e, e->preferred) != 0)
 			goto oom;
 	}
 

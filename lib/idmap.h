@@ -77,8 +77,8 @@ struct wo_idmap_ranges {
 struct wo_idmap;
 
 /* Reads the map; a missing file is an empty map.  The file must pass
- * wo_file_check_trusted as a secret (root-owned, 0600).  *out is for
- * wo_idmap_free. */
+ * wo_file_check_trusted as a secret (root-owned, 0600).  Every failure,
+ * refusal included, is WO_ERR_SYSTEM.  *out is for wo_idmap_free. */
 int wo_idmap_load(const char *path, struct wo_idmap **out, struct wo_error *err);
 
 /* The same from memory (no ownership check); `name` stands for the file. */

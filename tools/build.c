@@ -133,7 +133,8 @@ static char *make_gecos(const char *first, const char *last)
 
 		if (o + (n ? n : 1) > WO_CACHE_GECOS_MAX)
 			break;
-		if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == ':' || p[i] == ','))) {
+		if (n == 0 ||
+		    (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == ':' || p[i] == ','))) {
 			out[o++] = '_';
 			i++;
 			continue;
@@ -286,10 +287,10 @@ static void name_members(const struct wo_config *cfg, const struct sync_director
 	for (size_t i = 0; i < dir->n; i++) {
 		const struct sync_member *m = &dir->v[i];
 		struct wo_map_input in = {
-			.email = m->email,
-			.email_verified = m->email_verified,
-			.external_id = m->external_id,
-			.metadata_value = m->meta_username,
+		    .email = m->email,
+		    .email_verified = m->email_verified,
+		    .external_id = m->external_id,
+		    .metadata_value = m->meta_username,
 		};
 		struct wo_error err = WO_ERROR_INIT;
 		struct cand *c = &cands[i];
@@ -323,7 +324,8 @@ static void name_members(const struct wo_config *cfg, const struct sync_director
 			for (size_t k = i; k < j; k++) {
 				sync_warn("member %s: name %s is also the name of %zu other "
 					  "member(s); none of them gets it",
-					  dir->v[cands[k].member].user_id, cands[k].name, j - i - 1);
+					  dir->v[cands[k].member].user_id, cands[k].name,
+					  j - i - 1);
 				cands[k].kept = false;
 			}
 		i = j;
@@ -340,10 +342,10 @@ static int allocate(const struct wo_config *cfg, const struct sync_directory *di
 		    size_t n_roles, struct wo_error *err)
 {
 	const struct wo_idmap_ranges ranges = {
-		.uid_min = cfg->uid_min,
-		.uid_max = cfg->uid_max,
-		.gid_min = cfg->gid_min,
-		.gid_max = cfg->gid_max,
+	    .uid_min = cfg->uid_min,
+	    .uid_max = cfg->uid_max,
+	    .gid_min = cfg->gid_min,
+	    .gid_max = cfg->gid_max,
 	};
 
 	/* Every member with a usable id asks, kept or not: allocation must not
@@ -358,7 +360,8 @@ static int allocate(const struct wo_config *cfg, const struct sync_directory *di
 		if (roles[i].kept &&
 		    wo_idmap_request(map, WO_IDMAP_ROLE, roles[i].slug, 0, err) != 0)
 			return -1;
-	if (cfg->member_group && wo_idmap_request(map, WO_IDMAP_GROUP, cfg->member_group, 0, err) != 0)
+	if (cfg->member_group &&
+	    wo_idmap_request(map, WO_IDMAP_GROUP, cfg->member_group, 0, err) != 0)
 		return -1;
 	return wo_idmap_allocate(map, &ranges, local, err);
 }
@@ -403,9 +406,8 @@ static int cmp_group_name(const void *a, const void *b)
 		      ((const struct wo_cache_group *)b)->name);
 }
 
-int sync_build(const struct wo_config *cfg, const struct sync_directory *dir,
-	       struct wo_idmap *map, const struct wo_localdb *local, struct sync_result *r,
-	       struct wo_error *err)
+int sync_build(const struct wo_config *cfg, const struct sync_directory *dir, struct wo_idmap *map,
+	       const struct wo_localdb *local, struct sync_result *r, struct wo_error *err)
 {
 	struct role *roles = NULL;
 	size_t n_roles = 0, n_before = wo_idmap_added(map);
@@ -477,18 +479,19 @@ int sync_build(const struct wo_config *cfg, const struct sync_directory *dir,
 		if (!cands[i].kept)
 			continue;
 		name = strdup(cands[i].name);
-		if (own(r, name) != 0 || own(r, gecos = make_gecos(m->first_name, m->last_name)) != 0 ||
+		if (own(r, name) != 0 ||
+		    own(r, gecos = make_gecos(m->first_name, m->last_name)) != 0 ||
 		    own(r, home = wo_config_home_for(cfg, name)) != 0)
 			goto oom;
 		cands[i].stored = name;
 		*u = (struct wo_cache_user){
-			.name = name,
-			.uid = cands[i].uid,
-			.gid = cands[i].uid,
-			.gecos = gecos,
-			.dir = home,
-			.shell = cfg->shell,
-			.workos_id = m->user_id,
+		    .name = name,
+		    .uid = cands[i].uid,
+		    .gid = cands[i].uid,
+		    .gecos = gecos,
+		    .dir = home,
+		    .shell = cfg->shell,
+		    .workos_id = m->user_id,
 		};
 		r->groups[r->n_groups++] = (struct wo_cache_group){.name = name, .gid = u->gid};
 		all[r->n_users++] = name;
@@ -541,14 +544,14 @@ int sync_build(const struct wo_config *cfg, const struct sync_directory *dir,
 		if (own(r, name) != 0)
 			goto oom;
 		r->groups[r->n_groups++] = (struct wo_cache_group){
-			.name = name, .gid = ro->gid, .members = ro->members, .n_members = w};
+		    .name = name, .gid = ro->gid, .members = ro->members, .n_members = w};
 	}
 	if (member_gid != 0)
 		r->groups[r->n_groups++] = (struct wo_cache_group){
-			.name = cfg->member_group,
-			.gid = member_gid,
-			.members = all,
-			.n_members = r->n_users,
+		    .name = cfg->member_group,
+		    .gid = member_gid,
+		    .members = all,
+		    .n_members = r->n_users,
 		};
 
 	qsort(r->users, r->n_users, sizeof(*r->users), cmp_user_name);

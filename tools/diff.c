@@ -145,9 +145,8 @@ static void diff_members(FILE *out, bool *any, const char **a, size_t na, const 
 	}
 }
 
-static void diff_groups(FILE *out, const struct wo_cache_map *map,
-			const struct wo_cache_gview *old, size_t n_old, const struct sync_result *r,
-			struct counts *c)
+static void diff_groups(FILE *out, const struct wo_cache_map *map, const struct wo_cache_gview *old,
+			size_t n_old, const struct sync_result *r, struct counts *c)
 {
 	size_t i = 0, j = 0;
 

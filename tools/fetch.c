@@ -28,8 +28,8 @@ static char *dup_or_null(const char *s)
 static int take_user(const struct wo_config *cfg, struct sync_member *m, struct wo_user *u)
 {
 	const char *meta_name = cfg->username_from == WO_USERNAME_METADATA
-					? wo_user_metadata(u, cfg->username_metadata_key)
-					: NULL;
+				    ? wo_user_metadata(u, cfg->username_metadata_key)
+				    : NULL;
 	const char *meta_uid = wo_user_metadata(u, "uid");
 
 	m->email = steal(&u->email);
@@ -152,7 +152,8 @@ static int fetch_memberships(struct wo_client *c, const struct wo_config *cfg,
 			if (ms->organization_id != NULL &&
 			    strcmp(ms->organization_id, cfg->organization_id) != 0) {
 				wo_error_set(err, WO_ERR_DECODE,
-					     "membership %s belongs to another organization", ms->id);
+					     "membership %s belongs to another organization",
+					     ms->id);
 				goto out;
 			}
 			if (add_member(cfg, d, ms, need_user, err) != 0)

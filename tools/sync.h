@@ -76,9 +76,8 @@ void sync_result_clear(struct sync_result *r);
 
 /* Maps the directory to users and groups, allocating numbers in `map`
  * (requests + allocation; saving is the caller's). */
-int sync_build(const struct wo_config *cfg, const struct sync_directory *dir,
-	       struct wo_idmap *map, const struct wo_localdb *local, struct sync_result *out,
-	       struct wo_error *err);
+int sync_build(const struct wo_config *cfg, const struct sync_directory *dir, struct wo_idmap *map,
+	       const struct wo_localdb *local, struct sync_result *out, struct wo_error *err);
 
 /* Prints to `out` the users and groups that writing `r` would add, remove or
  * change in the cache at `cache_path` (a missing cache counts as empty).

@@ -86,9 +86,9 @@ struct options {
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},	  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -174,8 +174,8 @@ int main(int argc, char **argv)
 	}
 	if (res.new_ids > 0 && wo_idmap_save(map, WO_IDMAP_PATH, &err) != 0)
 		goto out;
-	if (wo_cache_write(WO_CACHE_DEFAULT_PATH, res.users, res.n_users, res.groups,
-			   res.n_groups, &err) != 0) {
+	if (wo_cache_write(WO_CACHE_DEFAULT_PATH, res.users, res.n_users, res.groups, res.n_groups,
+			   &err) != 0) {
 		/* The data is ours, checked already: a refusal is a bug here,
 		 * not a configuration problem. */
 		if (err.kind == WO_ERR_CONFIG)

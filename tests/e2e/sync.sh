@@ -210,12 +210,18 @@ page2() {
 	emuctl fault "$MEMBERSHIPS" --delay-ms 1
 	emuctl fault "$MEMBERSHIPS" "$@"
 }
+on_page2() {
+	case $err in *"memberships page 2"*) ok "$1: fails on page 2, after page 1 was read" ;;
+	*) not_ok "$1: fails on page 2, after page 1 was read"; diag "$err" ;; esac
+}
 page2 --status 500 --forever
 run
 fails_with 2 "500 on page 2"
+on_page2 "500"
 page2 --malformed --forever
 run
 fails_with 2 "malformed JSON on page 2"
+on_page2 "malformed JSON"
 page2 --truncate --forever
 run
 fails_with 2 "truncated body on page 2"
@@ -269,7 +275,7 @@ fails_with 3 "corrupt allocation map"
 chmod 0644 "$MAP"
 snapshot
 run
-fails_with 1 "allocation map readable by others"
+fails_with 3 "allocation map readable by others"
 cp "$WO_TMP/map.good" "$MAP" && chmod 0600 "$MAP"
 
 # A local account takes a member's recorded UID: the member is left out.

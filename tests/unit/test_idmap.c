@@ -18,7 +18,7 @@
 static char tmpdir[] = "/tmp/test_idmap.XXXXXX";
 
 static const struct wo_idmap_ranges big = {
-	.uid_min = 200000, .uid_max = 2000000000, .gid_min = 100000, .gid_max = 199999};
+    .uid_min = 200000, .uid_max = 2000000000, .gid_min = 100000, .gid_max = 199999};
 
 static void die(const char *what, const struct wo_error *err)
 {
@@ -93,9 +93,9 @@ static struct wo_localdb *localdb(const char *passwd, const char *group)
 }
 
 static const char *users[] = {
-	"user_01HZZZ0000000000000000000A", "user_01HAAA0000000000000000000B",
-	"user_01HMMM0000000000000000000C", "user_01J0000000000000000000000D",
-	"user_01H0000000000000000000000E",
+    "user_01HZZZ0000000000000000000A", "user_01HAAA0000000000000000000B",
+    "user_01HMMM0000000000000000000C", "user_01J0000000000000000000000D",
+    "user_01H0000000000000000000000E",
 };
 #define N_USERS (sizeof(users) / sizeof(users[0]))
 
@@ -118,14 +118,14 @@ static void test_golden(void)
 	is_int(wo_idmap_first_candidate(WO_IDMAP_GROUP, "workos-users", 100000, 199999),
 	       GOLDEN_GROUP_USERS, "golden: first GID candidate of the member group");
 	ok(wo_idmap_first_candidate(WO_IDMAP_ROLE, "admin", 100000, 199999) !=
-		   wo_idmap_first_candidate(WO_IDMAP_GROUP, "admin", 100000, 199999),
+	       wo_idmap_first_candidate(WO_IDMAP_GROUP, "admin", 100000, 199999),
 	   "the kind is part of the hashed key");
 	is_int(wo_idmap_first_candidate(WO_IDMAP_USER, "x", 5, 5), 5, "a one-number range");
 
 	/* 65535 is "no id" to 16-bit interfaces: never handed out. */
 	struct wo_idmap *m = empty_map();
 	const struct wo_idmap_ranges r = {
-		.uid_min = 65535, .uid_max = 65536, .gid_min = 100, .gid_max = 200};
+	    .uid_min = 65535, .uid_max = 65536, .gid_min = 100, .gid_max = 200};
 	request(m, WO_IDMAP_USER, "user_a", 65535);
 	request(m, WO_IDMAP_USER, "user_b", 0);
 	allocate(m, &r, NULL);
@@ -133,7 +133,7 @@ static void test_golden(void)
 	int sa = wo_idmap_get(m, WO_IDMAP_USER, "user_a", &a);
 	int sb = wo_idmap_get(m, WO_IDMAP_USER, "user_b", &b);
 	ok((sa == WO_IDMAP_NEW && a == 65536 && sb == WO_IDMAP_EXHAUSTED) ||
-		   (sb == WO_IDMAP_NEW && b == 65536 && sa == WO_IDMAP_EXHAUSTED),
+	       (sb == WO_IDMAP_NEW && b == 65536 && sa == WO_IDMAP_EXHAUSTED),
 	   "65535 is never allocated, even when asked for");
 	wo_idmap_free(m);
 }
@@ -164,7 +164,7 @@ static void test_stability(void)
 
 		all_in_range &= n >= big.uid_min && n <= big.uid_max;
 		all_first &= n == wo_idmap_first_candidate(WO_IDMAP_USER, users[i], big.uid_min,
-							    big.uid_max);
+							   big.uid_max);
 	}
 	ok(all_in_range, "UIDs in [uid_min, uid_max]");
 	ok(all_first, "without collisions each user gets its first candidate");
@@ -183,15 +183,14 @@ static void test_stability(void)
 	is_int(wo_idmap_added(c), 1, "a later run allocates only the new user");
 	int same = 1;
 	for (size_t i = 0; i < N_USERS; i++)
-		same &= number_of(c, WO_IDMAP_USER, users[i]) ==
-			number_of(a, WO_IDMAP_USER, users[i]);
+		same &=
+		    number_of(c, WO_IDMAP_USER, users[i]) == number_of(a, WO_IDMAP_USER, users[i]);
 	ok(same, "UIDs unchanged across runs, including users not requested (who left)");
 	uint32_t n;
 	is_int(wo_idmap_get(c, WO_IDMAP_USER, users[0], &n), WO_IDMAP_OK, "old entry is OK");
 	is_int(wo_idmap_get(c, WO_IDMAP_USER, "user_01K0000000000000000000000F", &n), WO_IDMAP_NEW,
 	       "new entry is NEW");
-	is_int(wo_idmap_get(c, WO_IDMAP_USER, "user_nobody", &n), WO_IDMAP_UNKNOWN,
-	       "unknown key");
+	is_int(wo_idmap_get(c, WO_IDMAP_USER, "user_nobody", &n), WO_IDMAP_UNKNOWN, "unknown key");
 	free(fa);
 	free(fb);
 	wo_idmap_free(a);
@@ -202,7 +201,7 @@ static void test_stability(void)
 static void test_collisions(void)
 {
 	const struct wo_idmap_ranges small = {
-		.uid_min = 1000, .uid_max = 1009, .gid_min = 500, .gid_max = 509};
+	    .uid_min = 1000, .uid_max = 1009, .gid_min = 500, .gid_max = 509};
 	char k1[32] = "", k2[32] = "";
 	struct wo_idmap *m;
 
@@ -282,10 +281,10 @@ static void test_preferred(void)
 	allocate(m, &big, local);
 	is_int(number_of(m, WO_IDMAP_USER, a), 250000, "metadata uid wins when valid and free");
 	ok(number_of(m, WO_IDMAP_USER, b) ==
-		   wo_idmap_first_candidate(WO_IDMAP_USER, b, big.uid_min, big.uid_max),
+	       wo_idmap_first_candidate(WO_IDMAP_USER, b, big.uid_min, big.uid_max),
 	   "the loser of a contended metadata uid falls back to its derived UID");
 	ok(number_of(m, WO_IDMAP_USER, c) ==
-		   wo_idmap_first_candidate(WO_IDMAP_USER, c, big.uid_min, big.uid_max),
+	       wo_idmap_first_candidate(WO_IDMAP_USER, c, big.uid_min, big.uid_max),
 	   "a metadata uid outside [uid_min, uid_max] is ignored");
 	ok(number_of(m, WO_IDMAP_USER, d) != 300000 && number_of(m, WO_IDMAP_USER, d) != 0,
 	   "a metadata uid a local account uses is ignored");
@@ -307,7 +306,7 @@ static void test_preferred(void)
 static void test_local(void)
 {
 	const struct wo_idmap_ranges small = {
-		.uid_min = 1000, .uid_max = 1004, .gid_min = 1000, .gid_max = 1004};
+	    .uid_min = 1000, .uid_max = 1004, .gid_min = 1000, .gid_max = 1004};
 	const char *key = "user_local";
 	uint32_t first = wo_idmap_first_candidate(WO_IDMAP_USER, key, 1000, 1004);
 	uint32_t g = first == 1004 ? 1000 : first + 1;
@@ -330,10 +329,10 @@ static void test_local(void)
 	ok(wo_localdb_has_user(local, "broken line without colons"),
 	   "localdb: a malformed line still reserves its name");
 	ok(!wo_localdb_has_user(local, "staff") && wo_localdb_has_group(local, "staff") &&
-		   wo_localdb_has_group(local, "nonum"),
+	       wo_localdb_has_group(local, "nonum"),
 	   "localdb: group names");
 	ok(wo_localdb_has_id(local, first) && wo_localdb_has_id(local, g) &&
-		   wo_localdb_has_id(local, 0) && !wo_localdb_has_id(local, 4242),
+	       wo_localdb_has_id(local, 0) && !wo_localdb_has_id(local, 4242),
 	   "localdb: ids from both files");
 
 	request(m, WO_IDMAP_USER, key, 0);
@@ -370,33 +369,33 @@ static void test_corrupt(void)
 		const char *text;
 		const char *why;
 	} bad[] = {
-		{"user user_a 200000\n", "no header"},
-		{"workos-idmap 2\nuser user_a 200000\n", "unknown version"},
-		{"workos-idmap 1\nuser user_a 200000", "no final newline (truncated)"},
-		{"workos-idmap 1\nuser user_a 2000", "truncated in a number"},
-		{"workos-idmap 1\nperson user_a 200000\n", "unknown kind"},
-		{"workos-idmap 1\nuser user/a 200000\n", "bad character in key"},
-		{"workos-idmap 1\nuser  user_a 200000\n", "two spaces"},
-		{"workos-idmap 1\nuser\tuser_a\t200000\n", "tabs"},
-		{"workos-idmap 1\nuser user_a 200000 \n", "trailing space"},
-		{"workos-idmap 1\nuser user_a 200000\r\n", "CR"},
-		{"workos-idmap 1\n\nuser user_a 200000\n", "empty line"},
-		{"workos-idmap 1\n# comment\n", "comment"},
-		{"workos-idmap 1\nuser user_a 0200000\n", "leading zero"},
-		{"workos-idmap 1\nuser user_a 0\n", "zero (root)"},
-		{"workos-idmap 1\nuser user_a -5\n", "negative"},
-		{"workos-idmap 1\nuser user_a 4294967295\n", "(uid_t)-1"},
-		{"workos-idmap 1\nuser user_a 65535\n", "(uint16_t)-1"},
-		{"workos-idmap 1\nuser user_a 99999999999\n", "over 32 bits"},
-		{"workos-idmap 1\nuser user_a 12x\n", "trailing junk"},
-		{"workos-idmap 1\nuser user_a\n", "no number"},
-		{"workos-idmap 1\nuser user_a 1\nuser user_a 2\n", "duplicate key"},
-		{"workos-idmap 1\nuser user_a 1\nuser user_b 1\n", "duplicate number"},
-		{"workos-idmap 1\nuser user_a 1\nrole admin 1\n", "user and role share a number"},
-		{"workos-idmap 1\ngroup Workos-Users 5\n", "group key not a valid name"},
-		{"workos-idmap 1\nuser "
-		 "u12345678901234567890123456789012345678901234567890123456789012345 5\n",
-		 "key over 64 bytes"},
+	    {"user user_a 200000\n", "no header"},
+	    {"workos-idmap 2\nuser user_a 200000\n", "unknown version"},
+	    {"workos-idmap 1\nuser user_a 200000", "no final newline (truncated)"},
+	    {"workos-idmap 1\nuser user_a 2000", "truncated in a number"},
+	    {"workos-idmap 1\nperson user_a 200000\n", "unknown kind"},
+	    {"workos-idmap 1\nuser user/a 200000\n", "bad character in key"},
+	    {"workos-idmap 1\nuser  user_a 200000\n", "two spaces"},
+	    {"workos-idmap 1\nuser\tuser_a\t200000\n", "tabs"},
+	    {"workos-idmap 1\nuser user_a 200000 \n", "trailing space"},
+	    {"workos-idmap 1\nuser user_a 200000\r\n", "CR"},
+	    {"workos-idmap 1\n\nuser user_a 200000\n", "empty line"},
+	    {"workos-idmap 1\n# comment\n", "comment"},
+	    {"workos-idmap 1\nuser user_a 0200000\n", "leading zero"},
+	    {"workos-idmap 1\nuser user_a 0\n", "zero (root)"},
+	    {"workos-idmap 1\nuser user_a -5\n", "negative"},
+	    {"workos-idmap 1\nuser user_a 4294967295\n", "(uid_t)-1"},
+	    {"workos-idmap 1\nuser user_a 65535\n", "(uint16_t)-1"},
+	    {"workos-idmap 1\nuser user_a 99999999999\n", "over 32 bits"},
+	    {"workos-idmap 1\nuser user_a 12x\n", "trailing junk"},
+	    {"workos-idmap 1\nuser user_a\n", "no number"},
+	    {"workos-idmap 1\nuser user_a 1\nuser user_a 2\n", "duplicate key"},
+	    {"workos-idmap 1\nuser user_a 1\nuser user_b 1\n", "duplicate number"},
+	    {"workos-idmap 1\nuser user_a 1\nrole admin 1\n", "user and role share a number"},
+	    {"workos-idmap 1\ngroup Workos-Users 5\n", "group key not a valid name"},
+	    {"workos-idmap 1\nuser "
+	     "u12345678901234567890123456789012345678901234567890123456789012345 5\n",
+	     "key over 64 bytes"},
 	};
 	struct wo_idmap *m;
 	struct wo_error err = WO_ERROR_INIT;
@@ -452,6 +451,7 @@ static void test_files(void)
 	chmod(path, 0644);
 	is_int(wo_idmap_load(path, &m, &err), -1, "a map readable by others is refused");
 	like(err.message, "readable", "  saying why");
+	is_int(err.kind, WO_ERR_SYSTEM, "  as a local (system) failure");
 	chmod(path, 0620);
 	is_int(wo_idmap_load(path, &m, &err), -1, "a map writable by group is refused");
 	chmod(path, 0600);
@@ -466,7 +466,8 @@ static void test_files(void)
 
 	/* Saving into a directory that does not exist fails and says so. */
 	struct wo_idmap *e = empty_map();
-	is_int(wo_idmap_save(e, "/nonexistent-dir/idmap", &err), -1, "save into a missing dir fails");
+	is_int(wo_idmap_save(e, "/nonexistent-dir/idmap", &err), -1,
+	       "save into a missing dir fails");
 	wo_idmap_free(e);
 }
 
