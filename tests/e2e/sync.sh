@@ -295,6 +295,12 @@ case "$out$err" in *"$key"*) not_ok "--verbose never prints the API key" ;;
 case $err in *"GET $MEMBERSHIPS -> 200"*) ok "--verbose traces requests" ;;
 *) not_ok "--verbose traces requests"; diag "$err" ;; esac
 
+# On a terminal, progress goes to stderr (rewritten in place).
+script -q -e -c "'$SYNC' --config '$CONF'" /dev/null >"$WO_TMP/tty" 2>&1
+is "$?" 0 "sync on a terminal"
+grep -q "memberships: 3 pages, 260 members" "$WO_TMP/tty" && ok "progress shown on a terminal" ||
+	{ not_ok "progress shown on a terminal"; diag "$(cat "$WO_TMP/tty")"; }
+
 # Flags: exactly the documented ones.
 "$SYNC" --version >/dev/null; is "$?" 0 "--version"
 "$SYNC" --help | grep -q -- "--dry-run"; is "$?" 0 "--help lists the flags"
