@@ -70,6 +70,11 @@ bool wo_client_has_api_key(const struct wo_client *c)
 	return c->api_key != NULL;
 }
 
+const struct wo_config *wo_client_config(const struct wo_client *c)
+{
+	return c->cfg;
+}
+
 struct wo_http *wo_client_http(struct wo_client *c)
 {
 	return c->http;
@@ -78,8 +83,9 @@ struct wo_http *wo_client_http(struct wo_client *c)
 /* --- requests ---------------------------------------------------------------- */
 
 /* Turns a non-2xx answer into err (and *api_err when asked for). */
-static int answer_error(struct wo_client *c, const char *what, const struct wo_http_response *resp,
-			struct wo_api_error *api_err, struct wo_error *err)
+static int answer_error(struct wo_client *c, const char *what, bool sent_key,
+			const struct wo_http_response *resp, struct wo_api_error *api_err,
+			struct wo_error *err)
 {
 	struct wo_api_error local = {0};
 	struct wo_api_error *e = api_err ? api_err : &local;
@@ -90,7 +96,11 @@ static int answer_error(struct wo_client *c, const char *what, const struct wo_h
 	 * HTTP status, which is what the messages below fall back on. */
 	wo_decode_api_error(resp->body, resp->len, e, &ignored);
 
-	if (resp->status == 401) {
+	if (resp->status == 401 && !sent_key) {
+		wo_error_set(err, WO_ERR_CONFIG,
+			     "WorkOS refused client_id %s (HTTP 401) while %s", c->cfg->client_id,
+			     what);
+	} else if (resp->status == 401) {
 		wo_error_set(err, WO_ERR_CONFIG,
 			     "WorkOS refused the API key from %s (HTTP 401) while %s",
 			     c->cfg->api_key_file, what);
@@ -126,7 +136,7 @@ static int call(struct wo_client *c, const struct wo_http_request *req, const ch
 		return wo_error_prefix(err, "%s", what);
 	if (resp->status >= 200 && resp->status < 300)
 		return 0;
-	answer_error(c, what, resp, api_err, err);
+	answer_error(c, what, req->bearer != NULL, resp, api_err, err);
 	wo_http_response_clear(resp);
 	return -1;
 }

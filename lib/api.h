@@ -40,6 +40,7 @@ int wo_client_new(const struct wo_config *cfg, enum wo_client_key key, struct wo
 void wo_client_free(struct wo_client *c);
 
 bool wo_client_has_api_key(const struct wo_client *c);
+const struct wo_config *wo_client_config(const struct wo_client *c);
 struct wo_http *wo_client_http(struct wo_client *c);
 
 /* --- device authorization (RFC 8628), public client ---------------------- */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -682,5 +683,13 @@ int wo_config_read_api_key(const struct wo_config *cfg, char **key, struct wo_er
 
 bool wo_config_has_api_key(const struct wo_config *cfg)
 {
-	return access(cfg->api_key_file, F_OK) == 0;
+	struct stat st;
+
+	/* Not access(2): it answers for the real uid, which under sudo or su
+	 * is the invoking user, who cannot see root's files.  Anything but
+	 * "not there" counts as present, so that reading it reports the
+	 * problem instead of quietly running without the key. */
+	if (stat(cfg->api_key_file, &st) == 0)
+		return true;
+	return errno != ENOENT && errno != ENOTDIR;
 }

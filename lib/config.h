@@ -89,7 +89,8 @@ char *wo_config_home_for(const struct wo_config *cfg, const char *user);
 /* Reads api_key_file with the secret-file rules; for wo_secret_free. */
 int wo_config_read_api_key(const struct wo_config *cfg, char **key, struct wo_error *err);
 
-/* True when api_key_file exists (whether or not it is usable). */
+/* True when api_key_file exists (whether or not it is usable), as seen with
+ * the effective ids; an error other than "no such file" counts as present. */
 bool wo_config_has_api_key(const struct wo_config *cfg);
 
 /* True for 127.0.0.0/8, ::1 and "localhost": the only hosts plain HTTP may

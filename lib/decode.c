@@ -113,13 +113,18 @@ static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 {
 	if (check_kind(o, what, "user", err) != 0 ||
 	    wo_json_id(o, what, "id", "user_", REQ, &u->id, err) != 0 ||
-	    wo_json_string(o, what, "email", REQ, WO_EMAIL_MAX, &u->email, err) != 0 ||
+	    wo_json_string(o, what, "email", 0, WO_EMAIL_MAX, &u->email, err) != 0 ||
 	    wo_json_bool(o, what, "email_verified", 0, false, &u->email_verified, err) != 0 ||
-	    wo_json_string(o, what, "first_name", 0, WO_NAME_MAX, &u->first_name, err) != 0 ||
-	    wo_json_string(o, what, "last_name", 0, WO_NAME_MAX, &u->last_name, err) != 0 ||
-	    wo_json_string(o, what, "external_id", 0, WO_NAME_MAX, &u->external_id, err) != 0 ||
+	    wo_json_string(o, what, "first_name", 0, WO_PERSON_NAME_MAX, &u->first_name, err) != 0 ||
+	    wo_json_string(o, what, "last_name", 0, WO_PERSON_NAME_MAX, &u->last_name, err) != 0 ||
+	    wo_json_string(o, what, "external_id", 0, WO_PERSON_NAME_MAX, &u->external_id, err) != 0 ||
 	    metadata_from(o, what, u, err) != 0)
 		return -1;
+	/* The spec requires email; older SDK types make it optional, so its
+	 * absence is tolerated (mapping by email then fails for this user),
+	 * but an empty one is not an address. */
+	if (u->email != NULL && u->email[0] == '\0')
+		return wo_error_set(err, WO_ERR_DECODE, "%s: field \"email\" is empty", what);
 	return 0;
 }
 
@@ -148,7 +153,7 @@ static int organization_from(struct json_object *o, const char *what, struct wo_
 {
 	if (check_kind(o, what, "organization", err) != 0 ||
 	    wo_json_id(o, what, "id", "org_", REQ, &org->id, err) != 0 ||
-	    wo_json_string(o, what, "name", REQ, WO_NAME_MAX, &org->name, err) != 0)
+	    wo_json_string(o, what, "name", REQ, WO_PERSON_NAME_MAX, &org->name, err) != 0)
 		return -1;
 	return 0;
 }
@@ -170,7 +175,7 @@ static int factor_fields(struct json_object *o, const char *what, struct wo_fact
 	if (*totp == NULL)
 		return 0;
 	snprintf(name, sizeof(name), "%s.totp", what);
-	if (wo_json_string(*totp, name, "issuer", 0, WO_NAME_MAX, &f->totp_issuer, err) != 0 ||
+	if (wo_json_string(*totp, name, "issuer", 0, WO_PERSON_NAME_MAX, &f->totp_issuer, err) != 0 ||
 	    wo_json_string(*totp, name, "user", 0, WO_EMAIL_MAX, &f->totp_user, err) != 0)
 		return -1;
 	return 0;
@@ -415,6 +420,18 @@ static int device_authorization_from(struct json_object *o, const char *what,
 
 /* --- errors ------------------------------------------------------------------------- */
 
+/* An error's message only decorates its code: one that is not printable
+ * text within bounds is dropped rather than failing the whole body, so
+ * that a stray newline in a description cannot turn "authorization_pending"
+ * into a failed login.  It is never let through as it came. */
+static void message_from(struct json_object *o, const char *what, const char *field, char **out)
+{
+	struct wo_error ignored = WO_ERROR_INIT;
+
+	if (*out == NULL)
+		wo_json_string(o, what, field, 0, WO_MESSAGE_MAX, out, &ignored);
+}
+
 static int api_error_from(struct json_object *o, const char *what, struct wo_api_error *e,
 			  struct wo_error *err)
 {
@@ -423,11 +440,10 @@ static int api_error_from(struct json_object *o, const char *what, struct wo_api
 	 * different code. */
 	if (wo_json_string(o, what, "code", IDENT, WO_ERROR_CODE_MAX - 1, &e->code, err) != 0 ||
 	    (e->code == NULL &&
-	     wo_json_string(o, what, "error", IDENT, WO_ERROR_CODE_MAX - 1, &e->code, err) != 0) ||
-	    wo_json_string(o, what, "message", 0, WO_MESSAGE_MAX, &e->message, err) != 0 ||
-	    (e->message == NULL && wo_json_string(o, what, "error_description", 0, WO_MESSAGE_MAX,
-						  &e->message, err) != 0))
+	     wo_json_string(o, what, "error", IDENT, WO_ERROR_CODE_MAX - 1, &e->code, err) != 0))
 		return -1;
+	message_from(o, what, "message", &e->message);
+	message_from(o, what, "error_description", &e->message);
 	if ((e->code == NULL || e->code[0] == '\0') &&
 	    (e->message == NULL || e->message[0] == '\0'))
 		return wo_error_set(err, WO_ERR_DECODE, "%s: no code, error or message", what);

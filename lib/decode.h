@@ -28,7 +28,9 @@
 /* Any error body: {code,message}, {error,error_description} or {message}.
  * At least one of code, error and message must be there; a body that is
  * not JSON (a proxy's HTML page, "Ratelimited") fails, and the caller falls
- * back on the HTTP status. */
+ * back on the HTTP status.  The code is held to the rules above; a message
+ * that breaks them is dropped (out->message NULL) rather than failing the
+ * body, since the code alone decides what happens next. */
 int wo_decode_api_error(const char *body, size_t len, struct wo_api_error *out,
 			struct wo_error *err);
 

@@ -15,8 +15,9 @@
  * body say one thing to us and another to a stricter reader, so the text is
  * walked again, alongside the parsed tree: every key is decoded exactly,
  * must hold no NUL, and each object must have as many members in the text
- * as json-c kept.  The text is known to be valid JSON by now; the walk
- * still checks every step so that it cannot run past the end.
+ * as json-c kept.  Scalars must be JSON's own (json-c takes NaN and
+ * Infinity).  The text is known to parse by now; the walk still checks
+ * every step so that it cannot run past the end.
  */
 struct key_walk {
 	const char *p, *end;
@@ -178,6 +179,46 @@ static int walk_string(struct key_walk *w, bool decode)
 	return 0;
 }
 
+/* true, false, null or an RFC 8259 number.  json-c also takes NaN and
+ * Infinity (and spellings of them) even in strict mode; JSON has neither. */
+static bool scalar_is_json(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+	    (n == 4 && memcmp(s, "null", 4) == 0))
+		return true;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0') {
+		i++;
+	} else if (i < n && s[i] >= '1' && s[i] <= '9') {
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		return false;
+	}
+	if (i < n && s[i] == '.') {
+		size_t digits = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t digits;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		digits = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+	}
+	return i == n;
+}
+
 static int walk_value(struct key_walk *w, struct json_object *v, struct wo_error *err)
 {
 	size_t count = 0;
@@ -258,9 +299,14 @@ static int walk_value(struct key_walk *w, struct json_object *v, struct wo_error
 		return 0;
 	}
 	/* A number, true, false or null: up to the next delimiter. */
+	const char *start = w->p;
 	while (w->p < w->end && *w->p != ',' && *w->p != ']' && *w->p != '}' && *w->p != ' ' &&
 	       *w->p != '\t' && *w->p != '\r' && *w->p != '\n')
 		w->p++;
+	if (!scalar_is_json(start, (size_t)(w->p - start)))
+		return wo_error_set(err, WO_ERR_DECODE,
+				    "response body is not valid JSON (a value that is not a "
+				    "JSON number: NaN, Infinity...)");
 	return 0;
 }
 

@@ -27,7 +27,7 @@
 #define WO_METADATA_VALUE_MAX 1024  /* bytes */
 #define WO_ROLES_MAX	      64    /* role slugs on one membership */
 #define WO_ERROR_ITEMS_MAX    64    /* factors, organizations, connection ids in an error */
-#define WO_NAME_MAX	      256   /* first/last/organization names */
+#define WO_PERSON_NAME_MAX    256   /* first/last/organization names */
 #define WO_EMAIL_MAX	      320   /* RFC 5321: 64 + 1 + 255 */
 #define WO_URL_MAX	      2048  /* verification URIs, picture URLs */
 #define WO_SLUG_MAX	      128   /* role slugs, statuses, methods, factor types */
@@ -62,7 +62,7 @@ struct wo_metadata_pair {
 /* A user object (UserlandUser). */
 struct wo_user {
 	char *id;			   /* user_... */
-	char *email;			   /* required */
+	char *email;			   /* NULL when absent (old API versions), never "" */
 	bool email_verified;		   /* false when absent: unverified until WorkOS says so */
 	char *first_name;		   /* optional */
 	char *last_name;		   /* optional */

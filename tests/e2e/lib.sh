@@ -10,32 +10,7 @@
 : "${top_srcdir:?run through make check}"
 : "${top_builddir:?run through make check}"
 
-_tap_n=0
-_tap_fail=0
-
-plan() { echo "1..$1"; _tap_planned=1; }
-ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
-not_ok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n - $*"; }
-diag() { printf '# %s\n' "$@"; }
-bail() { echo "Bail out! $*"; exit 1; }
-
-# check DESCRIPTION COMMAND...: ok if the command succeeds.
-check() {
-	_d=$1; shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
-
-# is GOT WANT DESCRIPTION
-is() {
-	if [ "$1" = "$2" ]; then ok "$3"; else
-		not_ok "$3"; diag "got:  '$1'" "want: '$2'"; fi
-}
-
-# Prints the plan if none was given and sets the exit status.
-done_testing() {
-	[ -n "${_tap_planned:-}" ] || echo "1..$_tap_n"
-	[ "$_tap_fail" -eq 0 ]
-}
+. "$top_srcdir/tests/e2e/tap.sh"
 
 # Re-executes the calling script inside a new mount namespace with private
 # propagation, once.  An e2e suite cannot run without it: that is a
@@ -48,15 +23,34 @@ sandbox() {
 		WO_SANDBOXED=1 exec unshare -m --propagation private /bin/sh "$0" "$@"
 		bail "could not re-execute in a mount namespace"
 	fi
+	# A private /tmp: pam_wrapper keeps its state in /tmp/pam.[0-9a-z],
+	# only 36 of them, which concurrent suites on one machine exhaust.
+	mount -t tmpfs -o mode=1777 wo-tmp /tmp || bail "cannot mount a private /tmp"
 	WO_TMP=$(mktemp -d /tmp/wo-e2e.XXXXXX) || bail "mktemp"
 	# Mounts vanish with the namespace; the directory is ours to remove.
-	trap 'rm -rf "$WO_TMP"' EXIT
+	WO_MOUNTS=""
+	trap wo_cleanup EXIT
 	export WO_TMP
+}
+
+# The namespace takes its mounts with it, but the mount points under WO_TMP
+# exist on the host too: unmount (last first) so that they can be removed.
+wo_cleanup() {
+	cd /
+	for _m in $WO_MOUNTS; do umount "$_m" 2>/dev/null; done
+	rm -rf "$WO_TMP"
+}
+
+# mount_at MOUNTPOINT MOUNT-ARGS...: mount, and remember it for the cleanup.
+mount_at() {
+	_mp=$1; shift
+	mount "$@" "$_mp" || bail "cannot mount $* on $_mp"
+	WO_MOUNTS="$_mp $WO_MOUNTS"
 }
 
 # Bind-mounts a file we own over a system path (the path must exist).
 bind_over() {
-	mount --bind "$1" "$2" || bail "cannot bind $1 over $2"
+	mount_at "$2" --bind "$1"
 }
 
 # use_nss "passwd: files workos" "group: files workos" ...: a private
@@ -77,18 +71,38 @@ use_nss() {
 }
 
 # Gives the NSS cache directory (WO_CACHEDIR) a private, empty tmpfs.  If it
-# does not exist on the host, the nearest existing ancestor gets the tmpfs
-# and the path is created inside it, in the namespace only.
+# does not exist (a fresh host, or distcheck's prefix before install), the
+# nearest existing ancestor gets an overlay whose upper layer is a tmpfs, and
+# the directory is created in that layer: the host is never written, and the
+# ancestor's contents (perhaps our own build tree) stay visible.
 use_cachedir() {
 	: "${WO_CACHEDIR:?WO_CACHEDIR not set}"
-	_d=$WO_CACHEDIR
-	while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
-	[ "$_d" != / ] || bail "refusing to mount over /"
-	mount -t tmpfs -o mode=0755 wo-cache "$_d" || bail "cannot mount tmpfs on $_d"
-	mkdir -p "$WO_CACHEDIR" || bail "mkdir $WO_CACHEDIR"
-	chmod 0755 "$WO_CACHEDIR"
+	if [ ! -d "$WO_CACHEDIR" ]; then
+		_d=$WO_CACHEDIR
+		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
+		[ "$_d" != / ] || bail "refusing to put an overlay on /"
+		mkdir -p "$WO_TMP/ovl-cache"
+		mount_at "$WO_TMP/ovl-cache" -t tmpfs wo-ovl-cache
+		mkdir -p "$WO_TMP/ovl-cache/u" "$WO_TMP/ovl-cache/w"
+		mount_at "$_d" -t overlay wo-cache-parent \
+			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-cache/u,workdir=$WO_TMP/ovl-cache/w"
+		mkdir -p "$WO_CACHEDIR" || bail "mkdir $WO_CACHEDIR"
+	fi
+	mount_at "$WO_CACHEDIR" -t tmpfs -o mode=0755 wo-cache
 	WO_CACHE="$WO_CACHEDIR/nss.cache"
 	export WO_CACHE
 }
 
 MKCACHE="$top_builddir/tests/helpers/mkcache"
+
+# use_nss_setuid: like use_nss, for setuid programs (sudo, su) and daemons
+# that ignore LD_LIBRARY_PATH: a private ld.so.cache that also lists the
+# build tree's libnss_workos.so.2, bound over /etc/ld.so.cache.
+use_nss_setuid() {
+	use_nss "$@"
+	printf '%s\n' "$top_builddir/nss/.libs" >"$WO_TMP/ld.so.conf"
+	cat /etc/ld.so.conf.d/*.conf 2>/dev/null | grep '^/' >>"$WO_TMP/ld.so.conf"
+	ldconfig -C "$WO_TMP/ld.so.cache" -f "$WO_TMP/ld.so.conf" 2>/dev/null ||
+		bail "ldconfig cannot build a private cache"
+	bind_over "$WO_TMP/ld.so.cache" /etc/ld.so.cache
+}

@@ -24,7 +24,7 @@ export EMULATOR_STATE
 "$PY" "$EMU" --fixture "$top_srcdir/tests/emulator/fixtures/basic.json" \
 	--state-dir "$EMULATOR_STATE" --daemon --synthetic-members 250 >/dev/null ||
 	bail "the emulator did not start"
-trap '"$PY" "$EMUCTL" stop >/dev/null 2>&1; rm -rf "$WO_TMP"' EXIT
+trap '"$PY" "$EMUCTL" stop >/dev/null 2>&1; wo_cleanup' EXIT
 eval "$("$PY" "$EMUCTL" env)" || bail "emuctl env"
 emuctl() { "$PY" "$EMUCTL" "$@" >/dev/null || bail "emuctl $*"; }
 
@@ -300,6 +300,12 @@ script -q -e -c "'$SYNC' --config '$CONF'" /dev/null >"$WO_TMP/tty" 2>&1
 is "$?" 0 "sync on a terminal"
 grep -q "memberships: 3 pages, 260 members" "$WO_TMP/tty" && ok "progress shown on a terminal" ||
 	{ not_ok "progress shown on a terminal"; diag "$(cat "$WO_TMP/tty")"; }
+
+# The man page (mandoc lint is e2e/man-lint.sh) has what readers rely on.
+for section in SYNOPSIS OPTIONS "EXIT STATUS" FILES "UID AND GID RULES"; do
+	grep -q "^\.SH \"*$section\"*\$" "$top_srcdir/man/workos-sync.8" &&
+		ok "workos-sync(8) has $section" || not_ok "workos-sync(8) has $section"
+done
 
 # Flags: exactly the documented ones.
 "$SYNC" --version >/dev/null; is "$?" 0 "--version"

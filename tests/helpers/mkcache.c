@@ -64,6 +64,7 @@ static int from_text(const char *out, FILE *in)
 	size_t nu = 0, ng = 0, cap = 0, lineno = 0;
 	struct wo_error err = WO_ERROR_INIT;
 	char *line = NULL;
+	int ret;
 
 	while (getline(&line, &cap, in) > 0) {
 		char *f[8], *s = line;
@@ -95,15 +96,23 @@ static int from_text(const char *out, FILE *in)
 							  (const char *const *)m, nm};
 		} else {
 			fprintf(stderr, "mkcache: line %zu: not a user or group line\n", lineno);
-			return 1;
+			exit(1);
 		}
 	}
 	free(line);
-	if (wo_cache_write(out, u, nu, g, ng, &err) < 0) {
+	ret = wo_cache_write(out, u, nu, g, ng, &err) < 0;
+	if (ret)
 		fprintf(stderr, "mkcache: %s\n", err.message);
-		return 1;
+	/* Each name is the start of its line's copy, split in place. */
+	for (size_t i = 0; i < nu; i++)
+		free((char *)u[i].name);
+	for (size_t i = 0; i < ng; i++) {
+		free((char *)g[i].name);
+		free((void *)g[i].members);
 	}
-	return 0;
+	free(u);
+	free(g);
+	return ret;
 }
 
 static int synthetic(size_t n, const char *out, const char *pw_path, const char *gr_path)
@@ -150,14 +159,14 @@ static int synthetic(size_t n, const char *out, const char *pw_path, const char 
 	}
 	if (wo_cache_write(out, u, n, g, ng, &err) < 0) {
 		fprintf(stderr, "mkcache: %s\n", err.message);
-		return 1;
+		exit(1);
 	}
 	if (pw_path && gr_path) {
 		FILE *pw = fopen(pw_path, "w"), *gr = fopen(gr_path, "w");
 
 		if (!pw || !gr) {
 			perror("mkcache");
-			return 1;
+			exit(1);
 		}
 		for (size_t i = 0; i < n; i++)
 			fprintf(pw, "%s:x:%u:%u:%s:%s:%s\n", u[i].name, u[i].uid, u[i].gid,
@@ -170,10 +179,24 @@ static int synthetic(size_t n, const char *out, const char *pw_path, const char 
 		}
 		if (fclose(pw) != 0 || fclose(gr) != 0) {
 			perror("mkcache");
-			return 1;
+			exit(1);
 		}
 	}
-	/* The process exits next: the tables are left to it. */
+	for (size_t i = 0; i < n; i++) {
+		free((char *)u[i].name);
+		free((char *)u[i].gecos);
+		free((char *)u[i].dir);
+		free((char *)u[i].workos_id);
+	}
+	for (size_t j = 0; j < ng; j++) {
+		free((char *)g[j].name);
+		free(mem[j]);
+	}
+	free(u);
+	free(g);
+	free(mem);
+	free(nm);
+	free(cap);
 	return 0;
 }
 
@@ -198,11 +221,16 @@ int main(int argc, char **argv)
 	if (argc == 2 || argc == 3) {
 		FILE *in = argc == 3 ? fopen(argv[2], "r") : stdin;
 
+		int r;
+
 		if (in == NULL) {
 			fprintf(stderr, "mkcache: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
-		return from_text(argv[1], in);
+		r = from_text(argv[1], in);
+		if (in != stdin)
+			fclose(in);
+		return r;
 	}
 	fprintf(stderr, "usage: mkcache OUTPUT [INPUT] | --synthetic N OUTPUT [PASSWD GROUP] | "
 			"--verify FILE\n");

@@ -172,6 +172,13 @@ static void test_keys(void)
 	       n == 2,
 	   "  keys are case-sensitive");
 	json_object_put(obj);
+	parse_fails("{\"n\":NaN}", "not valid JSON", "NaN");
+	parse_fails("{\"n\":[Infinity]}", "not valid JSON", "Infinity");
+	parse_fails("{\"n\":-infinity}", "not valid JSON", "-infinity");
+	parse_fails("{\"n\":1.}", "not valid JSON", "a number ending in a point");
+	obj = parse("{\"n\":[0,-0,1e5,1E+5,-2.5e-3,123456789012345678901234567890,true,false,null]}");
+	ok(obj != NULL, "every JSON number form and literal is accepted");
+	json_object_put(obj);
 	obj = parse("{ \"a\" : [ 1 , { \"b\" : null } , \"}\" ] , \"c\" : -1.5e3 }");
 	ok(obj != NULL, "white space between every token");
 	json_object_put(obj);

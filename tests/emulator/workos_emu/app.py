@@ -105,7 +105,8 @@ class App:
         fault = self.faults.token
         role, roles = None, []
         m = st.membership_of(user["id"], org_id) if org_id else None
-        if m is not None:
+        if m is not None and m["status"] == "active":
+            # Only an active membership puts a role into the session.
             roles = list(m["roles"])
             role = roles[0]
         impersonator = IMPERSONATOR if fault == "impersonated" else None

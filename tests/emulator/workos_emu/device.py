@@ -46,6 +46,9 @@ def authorize_device(app, req):
             "device_code": device_code, "user_code": user_code, "client_id": client["id"],
             "created": now, "expires_at": now + settings["device_expires_in"],
             "interval": settings["device_interval"], "last_poll": None,
+            # A busy server may want more than it advertised, until it has
+            # said slow_down once.
+            "enforced_extra": settings["device_enforced_extra"],
             "state": "pending", "user_id": None, "org_id": None}
         st.user_codes[user_code] = device_code
         st.latest_device_code = device_code
@@ -91,8 +94,9 @@ def poll(app, req):
         entry["last_poll"] = now
         if entry["state"] == "pending":
             # A small tolerance: timers on both sides are not exact.
-            if last is not None and now - last < entry["interval"] - 0.2:
+            if last is not None and now - last < entry["interval"] + entry["enforced_extra"] - 0.2:
                 entry["interval"] += 5
+                entry["enforced_extra"] = 0
                 raise oauth_error(400, "slow_down",
                                   "The client is polling too quickly and should back off.")
             raise oauth_error(400, "authorization_pending",

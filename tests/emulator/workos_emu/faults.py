@@ -67,6 +67,18 @@ class Faults:
             win.append(now)
             return None
 
+    def subject_rate_check(self, subject, limit):
+        """Like rate_check, for a per-subject limit (email, challenge id)."""
+        with self.lock:
+            now = time.time()
+            win = self.windows["subject:" + subject]
+            while win and win[0] <= now - 60:
+                win.popleft()
+            if len(win) >= limit:
+                return max(1, int(win[0] + 60 - now + 0.999))
+            win.append(now)
+            return None
+
     def describe(self):
         with self.lock:
             return {"path_faults": [dict(f) for f in self.path_faults], "tls": self.tls,

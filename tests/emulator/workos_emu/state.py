@@ -18,10 +18,14 @@ from .util import iso, new_id, parse_iso, ulid_time_prefix
 
 DEFAULT_SETTINGS = {
     "device_interval": 5,       # seconds, as WorkOS answers
+    "device_enforced_extra": 0, # seconds a busy server enforces beyond the advertised interval
     "device_expires_in": 300,   # seconds
     "challenge_ttl": 300,       # seconds a TOTP challenge stays usable
     "pending_token_ttl": 600,   # seconds a pending_authentication_token lasts
     "ratelimit_per_minute": 0,  # 0 = off
+    # WorkOS limits POST /user_management/authenticate to 10 per 60 s per
+    # email or challenge id; off by default so suites can sign in freely.
+    "authenticate_per_email_per_minute": 0,
 }
 
 MEMBER_STATUSES = ("active", "inactive", "pending")
@@ -133,7 +137,9 @@ class State:
         roles = m.get("roles") or [m.get("role") or "member"]
         m["roles"] = list(roles)
         m.pop("role", None)
-        m["created_at"] = _ts(m.get("created_at"), t0)
+        # Without a date, a membership is as old as the newer of its user and org.
+        m["created_at"] = _ts(m.get("created_at"), min(t0, max(
+            self.users[m["user_id"]]["created_at"], self.orgs[m["organization_id"]]["created_at"])))
         m["updated_at"] = _ts(m.get("updated_at"), m["created_at"])
         self.memberships[m["id"]] = m
         self.by_org.setdefault(m["organization_id"], []).append(m["id"])

@@ -38,6 +38,15 @@ def authenticate(app, req):
     if grant != "refresh_token" or secret is not None:
         if secret != app.state.api_key:
             raise oauth_error(400, "invalid_client", "Invalid client secret.")
+    subject = req.params.get("email") or req.params.get("authentication_challenge_id")
+    limit = app.state.settings.get("authenticate_per_email_per_minute", 0)
+    if subject and limit:
+        wait = app.faults.subject_rate_check(str(subject).lower(), limit)
+        if wait is not None:
+            from .util import ApiError
+            raise ApiError(429, {"error": "too_many_requests",
+                                 "error_description": "Too many requests. Please try again "
+                                 "later."}, {"Retry-After": wait})
     return handlers[grant](app, req, client)
 
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Who may log in: the checks between "WorkOS authenticated somebody" and
+ * "this person may be the local user PAM_USER".
+ *
+ * In order, each failure a denial with a reason:
+ *  1. the access token verifies (RS256 against the JWKS, times, issuer,
+ *     org_id == organization_id, sub == the authenticated user's id);
+ *  2. the session is not an impersonation, unless allow_impersonation;
+ *  3. the WorkOS user maps (lib/mapping.h) to exactly PAM_USER;
+ *  4. the user is an active member of the organization: with an API key
+ *     the memberships API says so (status active); without one the token's
+ *     org_id (WorkOS only issues an organization's token to its members)
+ *     is taken as proof, and the roles come from the token's claims;
+ *  5. one of the member's roles is in allowed_roles (when set) and in the
+ *     extra list the caller asks for (require_role=, when set).
+ */
+#ifndef WO_ADMISSION_H
+#define WO_ADMISSION_H
+
+#include <stdbool.h>
+
+#include "api.h"
+#include "error.h"
+#include "names.h"
+#include "workos_types.h"
+
+struct wo_admission {
+	char local_name[WO_NAME_MAX + 1]; /* what the WorkOS user maps to ("" if not) */
+	char user_id[64];		   /* the WorkOS user id, for logs */
+	char role[64];			   /* the role that admitted them */
+	bool roles_from_api;		   /* membership confirmed through the API */
+};
+
+/* The roles a member holds, from the memberships API or the token. */
+struct wo_member_roles {
+	bool active;
+	char **roles; /* NULL-terminated, owned */
+	size_t n_roles;
+};
+
+/* Checks an authentication response for `pam_user`.  *out is filled as far
+ * as the checks got, for the log line, whether or not they passed. */
+int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *pam_user,
+	     char *const *require_roles, struct wo_admission *out, struct wo_error *err);
+
+/* Step 4 alone, for the account phase: asks the memberships API whether
+ * user_id is an active member of the configured organization, and with
+ * which roles.  *out is for wo_member_roles_clear. */
+int wo_member_lookup(struct wo_client *c, const char *user_id, struct wo_member_roles *out,
+		     struct wo_error *err);
+void wo_member_roles_clear(struct wo_member_roles *r);
+
+/* Step 5 alone: the first of `roles` allowed by both lists (a NULL list
+ * allows any role), or NULL. */
+const char *wo_roles_pick(char *const *roles, char *const *allowed, char *const *required);
+
+#endif

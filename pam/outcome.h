@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one place where an outcome becomes a PAM return code, a syslog line
+ * for the administrator and a message for the person at the prompt.
+ *
+ *   admitted                         PAM_SUCCESS
+ *   refused: wrong user, role, org,
+ *     denied/expired code, bad token PAM_AUTH_ERR (PAM_PERM_DENIED in the
+ *                                    account phase)
+ *   WorkOS unreachable, 5xx, 429,
+ *     TLS, unreadable answer         PAM_AUTHINFO_UNAVAIL
+ *   configuration or API key         PAM_SERVICE_ERR
+ *   conversation failed              PAM_CONV_ERR
+ *   anything else                    PAM_SYSTEM_ERR
+ */
+#ifndef WO_PAM_OUTCOME_H
+#define WO_PAM_OUTCOME_H
+
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "error.h"
+
+enum wo_pam_phase {
+	WO_PHASE_AUTH,
+	WO_PHASE_ACCOUNT,
+};
+
+/* Maps a failure to a PAM code, logs it with the identities involved
+ * (workos_user may be NULL) and tells the person why, in a sentence. */
+int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
+		const char *workos_user, const struct wo_error *err);
+
+/* Logs a success. */
+void wo_pam_admitted(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
+		     const char *workos_user, const char *role, const char *how);
+
+#endif

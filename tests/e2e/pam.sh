@@ -1,0 +1,92 @@
+# Running PAM stacks with pamtester under pam_wrapper and nss_wrapper
+# (sourced; needs $T, $top_builddir and a workos.conf in $T).  Nothing on
+# the host changes: service files, passwd and group live in $T.
+
+PAM_MODULE=$top_builddir/pam/.libs/pam_workos.so
+[ -f "$PAM_MODULE" ] || bail "$PAM_MODULE is not built"
+PAMTESTER=${PAMTESTER:-$(command -v pamtester)}
+[ -x "$PAMTESTER" ] || bail "pamtester is not installed (scripts/install-deps)"
+
+# A module built with --enable-sanitizers needs the ASan runtime loaded
+# first into the (uninstrumented) program that loads it.
+PAM_PRELOAD="libpam_wrapper.so libnss_wrapper.so"
+asan=$(ldd "$PAM_MODULE" | awk '/libasan/ {print $3}')
+if [ -n "$asan" ]; then
+	PAM_PRELOAD="$asan $PAM_PRELOAD"
+	# pamtester and libpam are not ours: their leaks are not our findings.
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+fi
+
+# PAM codes, as pam_run reports them (from <security/_pam_types.h>).
+PAM_SERVICE_ERR=3
+PAM_SYSTEM_ERR=4
+PAM_PERM_DENIED=6
+PAM_AUTH_ERR=7
+PAM_AUTHINFO_UNAVAIL=9
+PAM_USER_UNKNOWN=10
+PAM_CONV_ERR=19
+
+# The fixture's people as local accounts (UIDs as workos-sync would pick
+# them do not matter here: the PAM module maps names, not numbers).
+pam_accounts() {
+	mkdir -p "$T/pam.d"
+	: >"$T/passwd"
+	: >"$T/group"
+	uid=300000
+	for u in ada grace ian mila olga ursula tessa nick alex paula; do
+		uid=$((uid + 1))
+		echo "$u:x:$uid:$uid:$u:/home/$u:/bin/sh" >>"$T/passwd"
+		echo "$u:x:$uid:" >>"$T/group"
+	done
+}
+
+pam_service() { # name "module arguments"
+	[ -f "$T/passwd" ] || pam_accounts
+	cat >"$T/pam.d/$1" <<EOS
+auth     required $PAM_MODULE config=$T/workos.conf $2
+account  required $PAM_MODULE config=$T/workos.conf $2
+EOS
+}
+
+# pam_run [-I item=value...] service user op...: prints what pamtester and the
+# module said (syslog lines included: pam_wrapper prints them) and returns
+# the PAM code, recovered from pamtester's message.
+pam_run() {
+	out=$(LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=3 \
+		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+		timeout 120 "$PAMTESTER" "$@" 2>&1 </dev/null)
+	printf '%s\n' "$out"
+	case $out in
+	*"successfully authenticated"* | *"account management done"*)
+		case $out in *"pamtester: Authentication"* | *"pamtester: Permission"* | *"pamtester: User not"*) ;;
+		*) return 0 ;; esac ;;
+	esac
+	case $out in
+	*"pamtester: Authentication service cannot retrieve authentication info"*) return $PAM_AUTHINFO_UNAVAIL ;;
+	*"pamtester: Authentication failure"*) return $PAM_AUTH_ERR ;;
+	*"pamtester: User not known"*) return $PAM_USER_UNKNOWN ;;
+	*"pamtester: Permission denied"*) return $PAM_PERM_DENIED ;;
+	*"pamtester: Error in service module"*) return $PAM_SERVICE_ERR ;;
+	*"pamtester: System error"*) return $PAM_SYSTEM_ERR ;;
+	*"pamtester: Conversation error"*) return $PAM_CONV_ERR ;;
+	esac
+	return 99
+}
+
+# Waits for the next device code and approves it as `email` (extra emuctl
+# arguments may follow in $2); run in the background next to pam_run.
+approve_latest() {
+	sleep 0.2
+	code=$(emuctl latest-code --wait 15 | json_field user_code)
+	sleep 1.2
+	# shellcheck disable=SC2086
+	emuctl approve "$code" --user "$1" $2 >/dev/null
+}
+
+decide_latest() { # deny|expire
+	sleep 0.2
+	code=$(emuctl latest-code --wait 15 | json_field user_code)
+	sleep 1.2
+	emuctl "$1" "$code" >/dev/null
+}

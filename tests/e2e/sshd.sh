@@ -1,0 +1,154 @@
+#!/bin/sh
+# A real OpenSSH sshd and ssh client: keyboard-interactive login through
+# pam_workos's device flow, and public-key logins gated by its account
+# phase, against the WorkOS emulator.  Runs inside a private mount
+# namespace: /etc/pam.d, /etc/nsswitch.conf, /etc/ld.so.cache, the cache
+# dir and /run are replaced there only; ada exists through libnss_workos.
+. "$top_srcdir/tests/e2e/lib.sh"
+sandbox "$@"
+T=$WO_TMP
+chmod 0755 "$T"
+. "$top_srcdir/tests/e2e/emulator.sh"
+. "$top_srcdir/tests/e2e/pam.sh"
+
+SSHD=/usr/sbin/sshd
+[ -x "$SSHD" ] || bail "openssh-server is not installed (scripts/install-deps)"
+command -v expect >/dev/null || bail "expect is not installed (scripts/install-deps)"
+
+use_cachedir
+use_nss_setuid "passwd: files workos" "group: files workos" "shadow: files"
+mkdir -p "$T/home/ada"
+cat >"$T/cache.txt" <<TXT
+user ada:300001:300001:Ada Lovelace:$T/home/ada:/bin/sh:user_01HQWM4YK0ZQQ463A0QNBXXTP1
+group ada:300001:
+group workos-users:100000:ada
+group workos-admin:100001:ada
+TXT
+"$MKCACHE" "$WO_CACHE" "$T/cache.txt" || bail "mkcache failed"
+chown 300001:300001 "$T/home/ada"
+
+emu_start
+emuctl device-settings --interval 1 >/dev/null
+emu_config "device_timeout = 60"
+
+mkdir -p "$T/pam.d"
+stack() { # qr mode
+	cat >"$T/pam.d/sshd" <<EOS
+auth     required $PAM_MODULE config=$T/workos.conf qr=$1
+account  required $PAM_MODULE config=$T/workos.conf
+session  required pam_permit.so
+password required pam_deny.so
+EOS
+}
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam.d/other"
+stack auto
+mount --bind "$T/pam.d" /etc/pam.d
+
+# sshd's privilege separation directory lives under /run.
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -m 0755 /run/sshd
+
+ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
+port=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$T/sshd_config" <<EOF2
+Port $port
+ListenAddress 127.0.0.1
+HostKey $T/host_key
+PidFile $T/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $T/keys/%u
+PermitRootLogin no
+LoginGraceTime 90
+LogLevel VERBOSE
+StrictModes no
+EOF2
+"$SSHD" -t -f "$T/sshd_config" || bail "sshd rejects the test configuration"
+# ${asan} (from pam.sh): a sanitized module needs its runtime in sshd.
+env ${asan:+LD_PRELOAD=$asan} "$SSHD" -f "$T/sshd_config" -E "$T/sshd.log" ||
+	bail "sshd did not start"
+trap 'kill "$(cat "$T/sshd.pid" 2>/dev/null)" 2>/dev/null; emu_stop; rm -rf "$T"' EXIT
+
+# login LANG WORKOS_EMAIL: one ssh login as ada, approved as WORKOS_EMAIL.
+# The expect script checks that the code reaches the client before the
+# prompt, approves through the emulator, presses Enter and runs `id`.
+login() {
+	LANG=$1 LC_ALL=$1 expect -f - >"$T/ssh.out" 2>&1 <<EOF2
+set timeout 40
+log_user 1
+spawn ssh -F /dev/null -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+	-o LogLevel=ERROR ada@127.0.0.1 id
+expect {
+	-re {enter the code: ([A-Z0-9]+-[A-Z0-9]+)} { set code \$expect_out(1,string) }
+	timeout { puts "\nTEST: no code"; exit 2 }
+}
+expect {
+	"Press Enter once you have approved" {}
+	timeout { puts "\nTEST: no prompt"; exit 3 }
+}
+exec $PYTHON3 $EMU_DIR/emuctl --state-dir $T/emu approve \$code --user $2
+send "\r"
+expect {
+	-re {uid=[0-9]+\(ada\)} { puts "\nTEST: logged in" }
+	"Permission denied" { puts "\nTEST: denied"; exit 4 }
+	timeout { puts "\nTEST: no shell"; exit 5 }
+}
+expect eof
+EOF2
+}
+
+login C.UTF-8 ada@example.com
+rc=$?
+out=$(cat "$T/ssh.out")
+is "$rc" 0 "ssh ada@host with a UTF-8 client: the approved login runs a command"
+like "$out" "TEST: logged in" "id ran as ada"
+like "$out" "WorkOS login as ada on $(hostname)" "the client saw the account and host"
+like "$out" "$(emu_field base_url)/device" "the client saw the verification URL"
+like "$out" "▀" "the client saw the QR code's half blocks"
+before_prompt=${out%%Press Enter once you have approved*}
+like "$before_prompt" "or scan this QR code" "the QR code arrived before the prompt"
+url=$("$PYTHON3" "$top_srcdir/tests/e2e/qr2pbm.py" <"$T/ssh.out" >"$T/qr.pbm" &&
+	zbarimg --nodbus -q --raw "$T/qr.pbm")
+like "$url" "/device?user_code=" "the QR code seen over SSH decodes to verification_uri_complete"
+
+stack ascii
+login C ada@example.com
+rc=$?
+out=$(cat "$T/ssh.out")
+is "$rc" 0 "LANG=C client with qr=ascii: logged in"
+like "$out" "##" "the ASCII QR code survives a non-UTF-8 client"
+url=$("$PYTHON3" "$top_srcdir/tests/e2e/qr2pbm.py" <"$T/ssh.out" >"$T/qr.pbm" &&
+	zbarimg --nodbus -q --raw "$T/qr.pbm")
+like "$url" "/device?user_code=" "the ASCII QR code decodes"
+
+stack never
+login C.UTF-8 grace@example.com
+rc=$?
+out=$(cat "$T/ssh.out")
+is "$rc" 4 "a code approved by another WorkOS user: ssh is refused"
+unlike "$out" "uid=" "no command ran"
+unlike "$out" "▀" "qr=never draws no QR code"
+
+# --- public-key logins: the account phase decides ----------------------------
+mkdir -p "$T/keys"
+ssh-keygen -q -t ed25519 -N '' -f "$T/ada_key"
+cp "$T/ada_key.pub" "$T/keys/ada"
+keylogin() {
+	ssh -F /dev/null -p "$port" -i "$T/ada_key" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o PreferredAuthentications=publickey -o LogLevel=ERROR ada@127.0.0.1 id -un 2>&1
+}
+emu_api_key
+is "$(keylogin)" "ada" "key login of an active member (live check with the API key)"
+emuctl member-update ada@example.com --status inactive >/dev/null
+out=$(keylogin)
+unlike "$out" "ada" "membership deactivated in WorkOS: sshd refuses the key login"
+emuctl member-update ada@example.com --status active >/dev/null
+is "$(keylogin)" "ada" "membership active again: key login works"
+emuctl member-remove ada@example.com >/dev/null
+unlike "$(keylogin)" "ada" "membership removed: key login refused"
+
+done_testing
