@@ -150,6 +150,22 @@ set -- $conns
 if [ "$1" -lt "$2" ]; then ok "emulator stats: connections ($1) < requests ($2)"
 else not_ok "emulator stats: connections ($1) < requests ($2)"; fi
 
+# Memberships without an embedded user (older API versions): the users
+# come from the organization's user list instead, with the same result.
+getent passwd | sort >"$WO_TMP/passwd.embedded"
+emuctl settings membership_embeds_user=0
+run
+is "$rc" 0 "sync when memberships carry no user"
+getent passwd | sort >"$WO_TMP/passwd.listed"
+cmp -s "$WO_TMP/passwd.embedded" "$WO_TMP/passwd.listed" &&
+	ok "users from the user list: the same accounts" ||
+	not_ok "users from the user list: the same accounts"
+n_users=$("$PY" -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if l.strip() and
+          json.loads(l)["path"] == "/user_management/users"))' "$EMULATOR_STATE/requests.log")
+is "$n_users" 3 "the organization's users were listed (3 pages)"
+emuctl settings membership_embeds_user=1
+
 # --- stable numbers ---------------------------------------------------------
 getent passwd | sort >"$WO_TMP/passwd.1"
 run
