@@ -191,6 +191,15 @@ static void test_stability(void)
 	is_int(wo_idmap_get(c, WO_IDMAP_USER, "user_01K0000000000000000000000F", &n), WO_IDMAP_NEW,
 	       "new entry is NEW");
 	is_int(wo_idmap_get(c, WO_IDMAP_USER, "user_nobody", &n), WO_IDMAP_UNKNOWN, "unknown key");
+
+	/* The ranges bound new numbers only: a recorded UID outside a later,
+	 * narrower range is still the user's. */
+	const struct wo_idmap_ranges moved = {
+	    .uid_min = 3000000000u, .uid_max = 3000000100u, .gid_min = 500, .gid_max = 600};
+	request(c, WO_IDMAP_USER, users[1], 0);
+	allocate(c, &moved, NULL);
+	is_int(number_of(c, WO_IDMAP_USER, users[1]), number_of(a, WO_IDMAP_USER, users[1]),
+	       "a recorded UID outside the current range is kept");
 	free(fa);
 	free(fb);
 	wo_idmap_free(a);
