@@ -104,6 +104,19 @@ static int answer_error(struct wo_client *c, const char *what, bool sent_key,
 		wo_error_set(err, WO_ERR_CONFIG,
 			     "WorkOS refused the API key from %s (HTTP 401) while %s",
 			     c->cfg->api_key_file, what);
+	} else if (e->code != NULL && strcmp(e->code, "invalid_client") == 0) {
+		/* The token endpoints answer a bad client_id, or a client_secret
+		 * that is not the API key, with 400 invalid_client (RFC 6749
+		 * section 5.2), not 401: that too is the admin's to fix. */
+		if (c->api_key != NULL)
+			wo_error_set(err, WO_ERR_CONFIG,
+				     "WorkOS refused client_id %s or the API key from %s while %s",
+				     c->cfg->client_id, c->cfg->api_key_file, what);
+		else
+			wo_error_set(err, WO_ERR_CONFIG,
+				     "WorkOS does not know client_id %s (while %s)",
+				     c->cfg->client_id, what);
+		snprintf(err->code, sizeof(err->code), "%s", e->code);
 	} else if (e->code != NULL) {
 		if (e->message != NULL)
 			wo_error_set(err, WO_ERR_API, "WorkOS %s: %s (%s)", what, e->message,

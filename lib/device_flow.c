@@ -127,6 +127,11 @@ int wo_device_login(struct wo_client *c, unsigned timeout, const struct wo_devic
 		}
 	}
 out:
+	/* The polls ran under the flow's deadline, which may now be a
+	 * second away: a person who approved at the last moment would then
+	 * be refused because admission (key set, memberships) had no time
+	 * left.  Leave the next steps one request's time, still bounded. */
+	wo_http_set_deadline(http, wo_client_config(c)->http_timeout);
 	stats->interval = interval;
 	wo_device_authorization_clear(&da);
 	return rc;

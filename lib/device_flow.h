@@ -8,7 +8,9 @@
  * token endpoint no faster than the advertised interval (5 s more after
  * each slow_down, RFC 8628 section 3.5) until the person approves, refuses,
  * the code expires or `timeout` seconds pass, whichever comes first.  Every
- * wait is bounded by that deadline.
+ * wait is bounded by that deadline.  On return, whatever the outcome, the
+ * client's HTTP deadline is http_timeout from then: what the caller does
+ * next (wo_admit) is bounded but not starved by a late approval.
  */
 #ifndef WO_DEVICE_FLOW_H
 #define WO_DEVICE_FLOW_H

@@ -493,6 +493,13 @@ static int attempt(struct wo_http *h, const struct wo_http_request *req,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)(timeout_ms < CONNECT_TIMEOUT_MS ? timeout_ms : CONNECT_TIMEOUT_MS));
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	/* libcurl silently sends a request again on a new connection when a
+	 * reused one dies before any answer byte arrives.  The server may
+	 * have acted on the first copy (a one-time code consumed, a factor
+	 * enrolled), and RFC 9112 section 9.3.1 forbids retrying a
+	 * non-idempotent request on that guess.  Such requests go on a
+	 * connection of their own, which libcurl never replays. */
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, req->idempotent ? 0L : 1L);
 	if (req->method == WO_HTTP_GET) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else {

@@ -37,17 +37,17 @@ static bool is_interactive(pam_handle_t *pamh)
 	return isatty(STDIN_FILENO) == 1;
 }
 
-static char *render_qr(struct wo_pam_device_ui *ui, const char *uri)
+char *wo_pam_qr_render(pam_handle_t *pamh, enum wo_qr_mode mode, const char *text)
 {
 	struct wo_error err = WO_ERROR_INIT;
 	enum wo_qr_style style;
 	char *qr;
 
-	switch (ui->qr) {
+	switch (mode) {
 	case WO_QR_NEVER:
 		return NULL;
 	case WO_QR_AUTO:
-		if (!is_interactive(ui->pamh))
+		if (!is_interactive(pamh))
 			return NULL;
 		style = WO_QR_STYLE_UTF8;
 		break;
@@ -60,10 +60,10 @@ static char *render_qr(struct wo_pam_device_ui *ui, const char *uri)
 	default:
 		return NULL;
 	}
-	qr = wo_qr_render(uri, style, &err);
+	qr = wo_qr_render(text, style, &err);
 	/* Without a QR code the URL and code still work: log and go on. */
 	if (qr == NULL)
-		pam_syslog(ui->pamh, LOG_WARNING, "cannot draw the QR code: %s", err.message);
+		pam_syslog(pamh, LOG_WARNING, "cannot draw the QR code: %s", err.message);
 	return qr;
 }
 
@@ -78,7 +78,7 @@ static int show(void *ctx, const struct wo_device_authorization *da, struct wo_e
 		snprintf(host, sizeof(host), "this machine");
 	host[sizeof(host) - 1] = '\0';
 	if (da->verification_uri_complete != NULL)
-		qr = render_qr(ui, da->verification_uri_complete);
+		qr = wo_pam_qr_render(ui->pamh, ui->qr, da->verification_uri_complete);
 
 	free(ui->text);
 	n = asprintf(&ui->text,

@@ -36,4 +36,9 @@ void wo_pam_device_ui_init(struct wo_pam_device_ui *ui, pam_handle_t *pamh, cons
 			   enum wo_qr_mode qr, struct wo_device_ui *callbacks);
 void wo_pam_device_ui_clear(struct wo_pam_device_ui *ui);
 
+/* A QR code of `text` as qr= asks (auto: only when a person is likely at a
+ * terminal), for free(); NULL when none is to be drawn or drawing failed
+ * (logged: the text next to it still works). */
+char *wo_pam_qr_render(pam_handle_t *pamh, enum wo_qr_mode mode, const char *text);
+
 #endif

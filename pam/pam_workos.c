@@ -29,6 +29,8 @@
 #include "device_ui.h"
 #include "mapping.h"
 #include "outcome.h"
+#include "password.h"
+#include "totp.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 
@@ -170,6 +172,12 @@ PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		switch (s.args.mode) {
 		case WO_PAM_MODE_DEVICE:
 			rc = authenticate_device(&s);
+			break;
+		case WO_PAM_MODE_PASSWORD:
+			rc = wo_pam_password_auth(pamh, s.user, &s.args, s.cfg, s.client);
+			break;
+		case WO_PAM_MODE_TOTP:
+			rc = wo_pam_totp_auth(pamh, s.user, &s.args, s.cfg, s.client);
 			break;
 		default:
 			pam_syslog(pamh, LOG_ERR, "mode=%s is not available in this build",

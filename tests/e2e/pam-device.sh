@@ -14,10 +14,7 @@ emu_config "device_timeout = 20"
 pam_service workos "qr=never"
 
 # --- approval by the account's own WorkOS user --------------------------------
-approve_latest ada@example.com &
-out=$(pam_run workos ada authenticate acct_mgmt)
-rc=$?
-wait
+approved_login ada@example.com "" workos ada authenticate acct_mgmt
 is "$rc" 0 "approved by ada: pamtester succeeds"
 like "$out" "successfully authenticated" "authenticate returned PAM_SUCCESS"
 like "$out" "account management done" "account phase passed"
@@ -64,93 +61,57 @@ check "polls at the advertised 1 s before slow_down ($first s)" awk "BEGIN{exit 
 check "polls at least 6 s apart after slow_down ($last s)" awk "BEGIN{exit !($last >= 5.8)}"
 
 # --- refusals -----------------------------------------------------------------
-decide_latest deny &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+decided_login deny workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "refused in the browser: PAM_AUTH_ERR"
 like "$out" "refused in the browser" "the person is told it was refused"
 
-decide_latest expire &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+decided_login expire workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "expired code: PAM_AUTH_ERR"
 like "$out" "expired" "the person is told the code expired"
 
-approve_latest grace@example.com &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+approved_login grace@example.com "" workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "approved by another WorkOS user: PAM_AUTH_ERR"
 like "$out" "not this user's" "the person is told another account approved"
 like "$out" "approved by another person: WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM <grace@example.com>, who is local user grace" \
 	"the attempt is logged with both identities"
 
-approve_latest ada@example.com "--org $(emu_field other_organization_id)" &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+approved_login ada@example.com "--org $(emu_field other_organization_id)" workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "token for another organization: PAM_AUTH_ERR"
 
 emu_config "device_timeout = 20" "allowed_roles = admin"
-approve_latest grace@example.com &
-out=$(pam_run workos grace authenticate)
-rc=$?
-wait
+approved_login grace@example.com "" workos grace authenticate
 is "$rc" "$PAM_AUTH_ERR" "developer when only admin may log in: PAM_AUTH_ERR"
 like "$out" "no WorkOS role that may log in here" "the person is told about the role"
 
-approve_latest ada@example.com &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+approved_login ada@example.com "" workos ada authenticate
 is "$rc" 0 "admin when only admin may log in: PAM_SUCCESS"
 
 pam_service workos-admin "qr=never require_role=admin"
 emu_config "device_timeout = 20"
-approve_latest grace@example.com &
-out=$(pam_run workos-admin grace authenticate)
-rc=$?
-wait
+approved_login grace@example.com "" workos-admin grace authenticate
 is "$rc" "$PAM_AUTH_ERR" "require_role=admin refuses a developer"
 
 # --- with an API key, membership is confirmed live ----------------------------
 emu_api_key
-approve_latest ian@example.com &
-out=$(pam_run workos ian authenticate)
-rc=$?
-wait
+approved_login ian@example.com "" workos ian authenticate
 is "$rc" "$PAM_AUTH_ERR" "inactive membership (API key): PAM_AUTH_ERR"
 like "$out" "not an active member" "the person is told they are not a member"
 n=$(emuctl requests --path /user_management/organization_memberships | wc -l)
 check "the memberships API was asked" [ "$n" -ge 1 ]
 
-approve_latest mila@example.com &
-out=$(pam_run workos-admin mila authenticate)
-rc=$?
-wait
+approved_login mila@example.com "" workos-admin mila authenticate
 is "$rc" "$PAM_AUTH_ERR" "member+developer refused by require_role=admin (roles from API)"
-approve_latest mila@example.com &
-out=$(pam_run workos mila authenticate)
-rc=$?
-wait
+approved_login mila@example.com "" workos mila authenticate
 is "$rc" 0 "mila admitted without role requirement (API key)"
 rm -f "$T/api_key"
 
 # --- impersonation -----------------------------------------------------------
 emuctl token-fault impersonated >/dev/null
-approve_latest ada@example.com &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+approved_login ada@example.com "" workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "impersonated session: PAM_AUTH_ERR"
 like "$out" "impersonated sessions are not allowed" "the person is told why"
 emu_config "device_timeout = 20" "allow_impersonation = true"
-approve_latest ada@example.com &
-out=$(pam_run workos ada authenticate)
-rc=$?
-wait
+approved_login ada@example.com "" workos ada authenticate
 is "$rc" 0 "impersonated session with allow_impersonation = true: admitted"
 emuctl token-fault off >/dev/null
 emu_config "device_timeout = 20"
@@ -158,10 +119,7 @@ emu_config "device_timeout = 20"
 # --- tokens that must not verify ------------------------------------------------
 for fault in unknown-kid bad-signature expired wrong-sub alg-none hs256; do
 	emuctl token-fault "$fault" >/dev/null
-	approve_latest ada@example.com &
-	out=$(pam_run workos ada authenticate)
-	rc=$?
-	wait
+	approved_login ada@example.com "" workos ada authenticate
 	is "$rc" "$PAM_AUTH_ERR" "access token with $fault: PAM_AUTH_ERR"
 done
 emuctl token-fault off >/dev/null

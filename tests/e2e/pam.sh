@@ -50,12 +50,17 @@ EOS
 
 # pam_run [-I item=value...] service user op...: prints what pamtester and the
 # module said (syslog lines included: pam_wrapper prints them) and returns
-# the PAM code, recovered from pamtester's message.
+# the PAM code, recovered from pamtester's message.  The person's answers
+# come from the file $PAM_STDIN (default /dev/null: no answers); see
+# pam_answer for feeding them through a pipe.  With $PAM_LOG set, the output
+# also goes to that file as it is written (line-buffered), for answers that
+# depend on what the module showed.
 pam_run() {
 	out=$(LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=3 \
 		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		timeout 120 "$PAMTESTER" "$@" 2>&1 </dev/null)
+		timeout 120 ${PAM_LOG:+stdbuf -oL} "$PAMTESTER" "$@" 2>&1 <"${PAM_STDIN:-/dev/null}" |
+		if [ -n "${PAM_LOG:-}" ]; then tee "$PAM_LOG"; else cat; fi)
 	printf '%s\n' "$out"
 	case $out in
 	*"successfully authenticated"* | *"account management done"*)
@@ -89,4 +94,57 @@ decide_latest() { # deny|expire
 	code=$(emuctl latest-code --wait 15 | json_field user_code)
 	sleep 1.2
 	emuctl "$1" "$code" >/dev/null
+}
+
+# pam_answer CMD service user op...: pam_run with the person's answers taken
+# from what the shell command CMD prints, one line per prompt.  pamtester's
+# conversation (libpam_misc) reads each answer with one read() and drops
+# whatever else that read returned, so CMD must print the lines one at a
+# time, after the prompt is up: `say LINE` waits a little, then prints.
+pam_answer() {
+	_cmd=$1
+	shift
+	eval "$_cmd" | PAM_STDIN=/dev/stdin pam_run "$@"
+}
+
+say() { # [seconds] line
+	if [ $# -gt 1 ]; then
+		sleep "$1"
+		shift
+	else
+		sleep 0.7
+	fi
+	printf '%s\n' "$1"
+}
+
+wait_for() { # file text [seconds]: waits until text appears in file
+	_n=$((${3:-15} * 10))
+	while [ "$_n" -gt 0 ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# approved_login EMAIL "EXTRA" pam_run-args...: one login while the code
+# is approved as EMAIL (EXTRA: more emuctl approve arguments); sets $out
+# and $rc.
+approved_login() {
+	_who=$1 _extra=$2
+	shift 2
+	approve_latest "$_who" "$_extra" &
+	out=$(pam_run "$@")
+	rc=$?
+	wait
+}
+
+# decided_login deny|expire pam_run-args...: the same with a refusal.
+decided_login() {
+	_how=$1
+	shift
+	decide_latest "$_how" &
+	out=$(pam_run "$@")
+	rc=$?
+	wait
 }
