@@ -78,7 +78,11 @@ def list_memberships(app, req):
             m = mems[i]
             return m["status"] in wanted and (not org_id or m["organization_id"] == org_id)
         page, b, a = paginate(ids, keep, limit, order, before, after)
-        return 200, list_body([st.membership_json(mems[i]) for i in page], b, a)
+        items = [st.membership_json(mems[i]) for i in page]
+        if not st.settings["membership_embeds_user"]:
+            for item in items:
+                del item["user"]
+        return 200, list_body(items, b, a)
 
 
 def list_events(app, req):

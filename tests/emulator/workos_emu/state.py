@@ -26,6 +26,10 @@ DEFAULT_SETTINGS = {
     # WorkOS limits POST /user_management/authenticate to 10 per 60 s per
     # email or challenge id; off by default so suites can sign in freely.
     "authenticate_per_email_per_minute": 0,
+    # 0: membership lists leave out the embedded `user`, as older API
+    # versions did (doc/workos-wire-notes.md section 2); clients must then
+    # list users themselves.
+    "membership_embeds_user": 1,
 }
 
 MEMBER_STATUSES = ("active", "inactive", "pending")

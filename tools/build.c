@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Members → local users and groups.
+ *
+ * Who is left out (with a warning that names them), and why:
+ *   - no valid local name (lib/mapping.h), or a WorkOS id the cache cannot
+ *     hold;
+ *   - a name that a local user or group already has (/etc/passwd,
+ *     /etc/group), or that is one of our role groups or the member group
+ *     (the user private group would clash);
+ *   - a name two or more members map to: none of them gets it.  Giving it
+ *     to either (say the older membership) would let the PAM module admit
+ *     the other one into the account, since it admits by name; leaving both
+ *     out fails closed and the warning tells the admin whom to rename;
+ *   - a UID the allocation map cannot give (range exhausted, or the recorded
+ *     UID now belongs to a local account).
+ * A role group is left out when its name is invalid, is a local group, or
+ * is the member group; its members keep their other groups.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "localdb.h"
+#include "mapping.h"
+#include "sync.h"
+
+struct role {
+	const char *slug; /* borrowed from the directory */
+	char name[WO_NAME_MAX + 1];
+	uint32_t gid;
+	bool kept;
+	size_t n_members;
+	const char **members;
+};
+
+struct cand {
+	size_t member; /* index in the directory */
+	char name[WO_NAME_MAX + 1];
+	uint32_t uid;
+	bool kept;
+	const char *stored; /* the name as the result owns it */
+};
+
+/* --- owned storage ---------------------------------------------------------------- */
+
+static int own(struct sync_result *r, void *p)
+{
+	if (p == NULL)
+		return -1;
+	if (r->n_owned == r->cap_owned) {
+		size_t cap = r->cap_owned ? r->cap_owned * 2 : 256;
+		char **v = realloc(r->owned, cap * sizeof(*v));
+
+		if (v == NULL) {
+			free(p);
+			return -1;
+		}
+		r->owned = v;
+		r->cap_owned = cap;
+	}
+	r->owned[r->n_owned++] = p;
+	return 0;
+}
+
+void sync_result_clear(struct sync_result *r)
+{
+	for (size_t i = 0; i < r->n_owned; i++)
+		free(r->owned[i]);
+	free(r->owned);
+	free(r->users);
+	free(r->groups);
+	memset(r, 0, sizeof(*r));
+}
+
+/* --- fields ------------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at p (at most `left` bytes), or 0.
+ * Overlong forms, surrogates, code points past U+10FFFF and C1 controls are
+ * refused: they confuse terminals and parsers of `getent passwd`. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+/*
+ * "First Last" for the GECOS field: ':' would break the passwd line, ','
+ * starts the GECOS sub-fields, control characters and broken UTF-8 reach
+ * terminals; each such byte becomes '_'.  Cut to the cache's limit at a
+ * character boundary.  Returns a heap string.
+ */
+static char *make_gecos(const char *first, const char *last)
+{
+	size_t lf = first ? strlen(first) : 0, ll = last ? strlen(last) : 0;
+	size_t cap = lf + ll + 2, o = 0;
+	char *joined = malloc(cap), *out = malloc(cap);
+
+	if (joined == NULL || out == NULL) {
+		free(joined);
+		free(out);
+		return NULL;
+	}
+	snprintf(joined, cap, "%s%s%s", first ? first : "", lf && ll ? " " : "", last ? last : "");
+	const unsigned char *p = (const unsigned char *)joined;
+	size_t len = strlen(joined);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(p + i, len - i);
+
+		if (o + (n ? n : 1) > WO_CACHE_GECOS_MAX)
+			break;
+		if (n == 0 ||
+		    (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == ':' || p[i] == ','))) {
+			out[o++] = '_';
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	free(joined);
+	return out;
+}
+
+/* The `uid` metadata value: plain decimal, else ignored (0). */
+static uint32_t parse_uid(const char *s)
+{
+	uint64_t v = 0;
+	size_t len = s ? strlen(s) : 0;
+
+	if (len == 0 || len > 10 || s[0] == '0')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* What the cache accepts as a WorkOS id: [A-Za-z0-9_-], 1..WO_CACHE_ID_MAX. */
+static bool workos_id_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > WO_CACHE_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* --- roles ------------------------------------------------------------------------- */
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_role_slug(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, ((const struct role *)elem)->slug);
+}
+
+static struct role *find_role(struct role *roles, size_t n, const char *slug)
+{
+	return n ? bsearch(slug, roles, n, sizeof(*roles), cmp_role_slug) : NULL;
+}
+
+/* The distinct role slugs of the directory, sorted, with their group names
+ * checked.  *out is an array of *n roles for free(). */
+static int collect_roles(const struct wo_config *cfg, const struct sync_directory *dir,
+			 const struct wo_localdb *local, struct role **out, size_t *n_out,
+			 struct sync_result *r)
+{
+	size_t total = 0, n = 0;
+	const char **slugs;
+	struct role *roles;
+
+	for (size_t i = 0; i < dir->n; i++)
+		total += dir->v[i].n_roles;
+	slugs = malloc((total ? total : 1) * sizeof(*slugs));
+	roles = calloc(total ? total : 1, sizeof(*roles));
+	if (slugs == NULL || roles == NULL) {
+		free(slugs);
+		free(roles);
+		return -1;
+	}
+	total = 0;
+	for (size_t i = 0; i < dir->n; i++)
+		for (size_t j = 0; j < dir->v[i].n_roles; j++)
+			slugs[total++] = dir->v[i].roles[j];
+	qsort(slugs, total, sizeof(*slugs), cmp_str_ptr);
+	for (size_t i = 0; i < total; i++)
+		if (n == 0 || strcmp(roles[n - 1].slug, slugs[i]) != 0)
+			roles[n++].slug = slugs[i];
+	free(slugs);
+
+	for (size_t i = 0; i < n; i++) {
+		struct role *ro = &roles[i];
+		struct wo_error err = WO_ERROR_INIT;
+
+		if (wo_map_role_group(cfg, ro->slug, ro->name, &err) != 0) {
+			sync_warn("role %s: %s; no group for it", ro->slug, err.message);
+		} else if (wo_localdb_has_group(local, ro->name)) {
+			sync_warn("role %s: group %s is already a local group; left out", ro->slug,
+				  ro->name);
+		} else if (cfg->member_group && strcmp(cfg->member_group, ro->name) == 0) {
+			sync_warn("role %s: group %s is the member_group; left out", ro->slug,
+				  ro->name);
+		} else {
+			ro->kept = true;
+			continue;
+		}
+		r->skipped_groups++;
+	}
+	*out = roles;
+	*n_out = n;
+	return 0;
+}
+
+/* --- members ----------------------------------------------------------------------- */
+
+static int cmp_cand_name(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->member < y->member ? -1 : x->member > y->member);
+}
+
+static int cmp_cand_member(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return x->member < y->member ? -1 : x->member > y->member;
+}
+
+static bool is_our_group_name(const struct wo_config *cfg, struct role *roles, size_t n_roles,
+			      const char *name)
+{
+	if (cfg->member_group && strcmp(cfg->member_group, name) == 0)
+		return true;
+	for (size_t i = 0; i < n_roles; i++)
+		if (roles[i].kept && strcmp(roles[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Maps every member to a name and applies the local and group name rules;
+ * cands[i].kept says who is still in. */
+static void name_members(const struct wo_config *cfg, const struct sync_directory *dir,
+			 const struct wo_localdb *local, struct role *roles, size_t n_roles,
+			 struct cand *cands, struct sync_result *r)
+{
+	for (size_t i = 0; i < dir->n; i++) {
+		const struct sync_member *m = &dir->v[i];
+		struct wo_map_input in = {
+		    .email = m->email,
+		    .email_verified = m->email_verified,
+		    .external_id = m->external_id,
+		    .metadata_value = m->meta_username,
+		};
+		struct wo_error err = WO_ERROR_INIT;
+		struct cand *c = &cands[i];
+
+		c->member = i;
+		if (!workos_id_ok(m->user_id)) {
+			sync_warn("member with an unusable WorkOS user id left out");
+		} else if (wo_map_username(cfg, &in, c->name, &err) != 0) {
+			sync_warn("member %s: %s; left out", m->user_id, err.message);
+		} else if (wo_localdb_has_user(local, c->name) ||
+			   wo_localdb_has_group(local, c->name)) {
+			sync_warn("member %s: name %s is already a local user or group; left out",
+				  m->user_id, c->name);
+		} else if (is_our_group_name(cfg, roles, n_roles, c->name)) {
+			sync_warn("member %s: name %s is the name of a WorkOS group; left out",
+				  m->user_id, c->name);
+		} else {
+			c->kept = true;
+		}
+	}
+
+	/* Members who share a name: none of them gets it (see the top). */
+	qsort(cands, dir->n, sizeof(*cands), cmp_cand_name);
+	for (size_t i = 0; i < dir->n;) {
+		size_t j = i + 1;
+
+		while (j < dir->n && cands[i].kept && cands[j].kept &&
+		       strcmp(cands[i].name, cands[j].name) == 0)
+			j++;
+		if (j - i > 1)
+			for (size_t k = i; k < j; k++) {
+				sync_warn("member %s: name %s is also the name of %zu other "
+					  "member(s); none of them gets it",
+					  dir->v[cands[k].member].user_id, cands[k].name,
+					  j - i - 1);
+				cands[k].kept = false;
+			}
+		i = j;
+	}
+	qsort(cands, dir->n, sizeof(*cands), cmp_cand_member);
+	for (size_t i = 0; i < dir->n; i++)
+		r->skipped_members += !cands[i].kept;
+}
+
+/* --- numbers ----------------------------------------------------------------------- */
+
+static int allocate(const struct wo_config *cfg, const struct sync_directory *dir,
+		    struct wo_idmap *map, const struct wo_localdb *local, struct role *roles,
+		    size_t n_roles, struct wo_error *err)
+{
+	const struct wo_idmap_ranges ranges = {
+	    .uid_min = cfg->uid_min,
+	    .uid_max = cfg->uid_max,
+	    .gid_min = cfg->gid_min,
+	    .gid_max = cfg->gid_max,
+	};
+
+	/* Every member with a usable id asks, kept or not: allocation must not
+	 * depend on host-local facts like /etc/passwd names, or hosts would
+	 * drift apart; a number given now is simply kept for later. */
+	for (size_t i = 0; i < dir->n; i++)
+		if (workos_id_ok(dir->v[i].user_id) &&
+		    wo_idmap_request(map, WO_IDMAP_USER, dir->v[i].user_id,
+				     parse_uid(dir->v[i].meta_uid), err) != 0)
+			return -1;
+	for (size_t i = 0; i < n_roles; i++)
+		if (roles[i].kept &&
+		    wo_idmap_request(map, WO_IDMAP_ROLE, roles[i].slug, 0, err) != 0)
+			return -1;
+	if (cfg->member_group &&
+	    wo_idmap_request(map, WO_IDMAP_GROUP, cfg->member_group, 0, err) != 0)
+		return -1;
+	return wo_idmap_allocate(map, &ranges, local, err);
+}
+
+/* The number of (kind, key), or 0 with a warning that says why not. */
+static uint32_t number_for(const struct wo_config *cfg, const struct wo_idmap *map,
+			   enum wo_idmap_kind kind, const char *key, const char *what)
+{
+	uint32_t n = 0;
+	bool user = kind == WO_IDMAP_USER;
+
+	switch (wo_idmap_get(map, kind, key, &n)) {
+	case WO_IDMAP_OK:
+	case WO_IDMAP_NEW:
+		return n;
+	case WO_IDMAP_EXHAUSTED:
+		sync_warn("%s: no free %s left in [%u, %u]; left out", what, user ? "UID" : "GID",
+			  user ? cfg->uid_min : cfg->gid_min, user ? cfg->uid_max : cfg->gid_max);
+		break;
+	case WO_IDMAP_LOCAL:
+		sync_warn("%s: its recorded %s is now used by a local account; left out", what,
+			  user ? "UID" : "GID");
+		break;
+	case WO_IDMAP_UNKNOWN:
+		sync_warn("%s: no number was allocated; left out", what);
+		break;
+	}
+	return 0;
+}
+
+/* --- result ------------------------------------------------------------------------ */
+
+static int cmp_user_name(const void *a, const void *b)
+{
+	return strcmp(((const struct wo_cache_user *)a)->name,
+		      ((const struct wo_cache_user *)b)->name);
+}
+
+static int cmp_group_name(const void *a, const void *b)
+{
+	return strcmp(((const struct wo_cache_group *)a)->name,
+		      ((const struct wo_cache_group *)b)->name);
+}
+
+int sync_build(const struct wo_config *cfg, const struct sync_directory *dir, struct wo_idmap *map,
+	       const struct wo_localdb *local, struct sync_result *r, struct wo_error *err)
+{
+	struct role *roles = NULL;
+	size_t n_roles = 0, n_before = wo_idmap_added(map);
+	struct cand *cands = NULL;
+	const char **all = NULL;
+	uint32_t member_gid = 0;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	cands = calloc(dir->n ? dir->n : 1, sizeof(*cands));
+	if (cands == NULL || collect_roles(cfg, dir, local, &roles, &n_roles, r) != 0)
+		goto oom;
+	if (cfg->member_group && wo_localdb_has_group(local, cfg->member_group)) {
+		sync_warn("member_group %s is already a local group; left out", cfg->member_group);
+		r->skipped_groups++;
+	}
+	name_members(cfg, dir, local, roles, n_roles, cands, r);
+	if (allocate(cfg, dir, map, local, roles, n_roles, err) != 0)
+		goto fail;
+	r->new_ids = wo_idmap_added(map) - n_before;
+
+	for (size_t i = 0; i < dir->n; i++) {
+		char what[160];
+
+		if (!cands[i].kept)
+			continue;
+		snprintf(what, sizeof(what), "member %s (%s)", dir->v[i].user_id, cands[i].name);
+		cands[i].uid = number_for(cfg, map, WO_IDMAP_USER, dir->v[i].user_id, what);
+		if (cands[i].uid == 0) {
+			cands[i].kept = false;
+			r->skipped_members++;
+		}
+	}
+	for (size_t i = 0; i < n_roles; i++) {
+		char what[160];
+
+		if (!roles[i].kept)
+			continue;
+		snprintf(what, sizeof(what), "group %s", roles[i].name);
+		roles[i].gid = number_for(cfg, map, WO_IDMAP_ROLE, roles[i].slug, what);
+		if (roles[i].gid == 0) {
+			roles[i].kept = false;
+			r->skipped_groups++;
+		}
+	}
+	if (cfg->member_group && !wo_localdb_has_group(local, cfg->member_group)) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "group %s", cfg->member_group);
+		member_gid = number_for(cfg, map, WO_IDMAP_GROUP, cfg->member_group, what);
+		r->skipped_groups += member_gid == 0;
+	}
+
+	/* Users, and a user private group each (GID = UID, no listed members:
+	 * it is their primary group). */
+	size_t n_kept = 0;
+	for (size_t i = 0; i < dir->n; i++)
+		n_kept += cands[i].kept;
+	r->users = calloc(n_kept ? n_kept : 1, sizeof(*r->users));
+	r->groups = calloc(n_kept + n_roles + 1, sizeof(*r->groups));
+	all = malloc((n_kept ? n_kept : 1) * sizeof(*all));
+	if (r->users == NULL || r->groups == NULL || own(r, all) != 0)
+		goto oom;
+	for (size_t i = 0; i < dir->n; i++) {
+		const struct sync_member *m = &dir->v[i];
+		struct wo_cache_user *u = &r->users[r->n_users];
+		char *name, *gecos, *home;
+
+		if (!cands[i].kept)
+			continue;
+		name = strdup(cands[i].name);
+		if (own(r, name) != 0 ||
+		    own(r, gecos = make_gecos(m->first_name, m->last_name)) != 0 ||
+		    own(r, home = wo_config_home_for(cfg, name)) != 0)
+			goto oom;
+		cands[i].stored = name;
+		*u = (struct wo_cache_user){
+		    .name = name,
+		    .uid = cands[i].uid,
+		    .gid = cands[i].uid,
+		    .gecos = gecos,
+		    .dir = home,
+		    .shell = cfg->shell,
+		    .workos_id = m->user_id,
+		};
+		r->groups[r->n_groups++] = (struct wo_cache_group){.name = name, .gid = u->gid};
+		all[r->n_users++] = name;
+		for (size_t j = 0; j < m->n_roles; j++) {
+			struct role *ro = find_role(roles, n_roles, m->roles[j]);
+
+			if (ro != NULL && ro->kept)
+				ro->n_members++;
+		}
+	}
+	qsort(all, r->n_users, sizeof(*all), cmp_str_ptr);
+
+	/* Role groups: members in name order, each once even if WorkOS lists a
+	 * role twice on one membership. */
+	for (size_t i = 0; i < n_roles; i++) {
+		struct role *ro = &roles[i];
+
+		if (!ro->kept)
+			continue;
+		ro->members = malloc((ro->n_members ? ro->n_members : 1) * sizeof(*ro->members));
+		if (own(r, (void *)ro->members) != 0)
+			goto oom;
+		ro->n_members = 0;
+	}
+	for (size_t i = 0; i < dir->n; i++) {
+		const struct sync_member *m = &dir->v[i];
+
+		if (!cands[i].kept)
+			continue;
+		for (size_t j = 0; j < m->n_roles; j++) {
+			struct role *ro = find_role(roles, n_roles, m->roles[j]);
+
+			if (ro != NULL && ro->kept)
+				ro->members[ro->n_members++] = cands[i].stored;
+		}
+	}
+	for (size_t i = 0; i < n_roles; i++) {
+		struct role *ro = &roles[i];
+		char *name;
+
+		if (!ro->kept)
+			continue;
+		qsort(ro->members, ro->n_members, sizeof(*ro->members), cmp_str_ptr);
+		size_t w = 0;
+		for (size_t k = 0; k < ro->n_members; k++)
+			if (w == 0 || strcmp(ro->members[w - 1], ro->members[k]) != 0)
+				ro->members[w++] = ro->members[k];
+		ro->n_members = w;
+		name = strdup(ro->name);
+		if (own(r, name) != 0)
+			goto oom;
+		r->groups[r->n_groups++] = (struct wo_cache_group){
+		    .name = name, .gid = ro->gid, .members = ro->members, .n_members = w};
+	}
+	if (member_gid != 0)
+		r->groups[r->n_groups++] = (struct wo_cache_group){
+		    .name = cfg->member_group,
+		    .gid = member_gid,
+		    .members = all,
+		    .n_members = r->n_users,
+		};
+
+	qsort(r->users, r->n_users, sizeof(*r->users), cmp_user_name);
+	qsort(r->groups, r->n_groups, sizeof(*r->groups), cmp_group_name);
+	rc = 0;
+	goto out;
+oom:
+	wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+fail:
+	sync_result_clear(r);
+out:
+	free(roles);
+	free(cands);
+	return rc;
+}
