@@ -51,10 +51,12 @@ for f in "$MOD" "$NSSLIB" "$CTL" "$ROOT/usr/share/pam-configs/workos" "$DOC/exam
 	"$DOC/examples/sshd_config.d/workos.conf" "$DOC/examples/sudoers.d/workos" \
 	"$DOC/examples/nsswitch.conf.workos" "$DOC/copyright" \
 	"$ROOT/usr/share/man/man8/pam_workos.8.gz" "$ROOT/usr/share/man/man8/workosctl.8.gz" \
-	"$ROOT/usr/share/man/man5/workos.conf.5.gz" "$ROOT/usr/share/man/man8/nss_workos.8.gz"; do
+	"$ROOT/usr/share/man/man5/workos.conf.5.gz" "$ROOT/usr/share/man/man8/nss_workos.8.gz" \
+	"$ROOT/usr/sbin/workos-sync" "$ROOT/usr/share/man/man8/workos-sync.8.gz" \
+	"$ROOT/lib/systemd/system/workos-sync.service" "$ROOT/lib/systemd/system/workos-sync.timer"; do
 	[ -f "$f" ] || missing="$missing ${f#"$ROOT"}"
 done
-is "$missing" "" "the packages hold the module, NSS library, tool, samples, profile and man pages"
+is "$missing" "" "the packages hold the module, NSS library, tools, units, samples, profile and man pages"
 is "$(cd "$ROOT" && find . -name '*.la' -o -name 'libnss_workos.so' -o -name '*.a' | wc -l)" 0 \
 	"no libtool archives, static libraries or development symlinks"
 is "$(ldd "$MOD" "$NSSLIB" "$CTL" | grep -c 'not found')" 0 "every library they need is on the system"
