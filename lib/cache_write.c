@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cache.h"
 #include "cache_hash.h"
 #include "names.h"
@@ -204,84 +205,6 @@ static uint64_t old_generation(const char *path)
 		gen = h.generation;
 	close(fd);
 	return gen;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Writes buf to a temp file next to path and renames it over path. */
-static int replace_file(const char *path, const uint8_t *buf, size_t len, struct wo_error *err)
-{
-	char *tmp = NULL, *dir = NULL, *slash;
-	int fd = -1, dfd = -1, ret = -1;
-
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0 || (dir = strdup(path)) == NULL) {
-		tmp = NULL;
-		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot rename %s to %s: %s", tmp, path,
-			     strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* The rename is durable only once the directory is on disk. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot sync directory %s: %s", dir,
-			     strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dir);
-	return ret;
 }
 
 int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
@@ -499,7 +422,7 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	memcpy(file + offsetof(struct wo_cache_header, checksum), &h.checksum,
 	       sizeof(h.checksum));
 
-	ret = replace_file(path, file, h.file_size, err);
+	ret = wo_atomic_replace(path, file, h.file_size, 0644, err);
 	if (ret < 0)
 		wo_error_prefix(err, "cache");
 	goto out;

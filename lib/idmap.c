@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "idmap.h"
 #include "names.h"
 #include "secret.h"
@@ -629,73 +630,16 @@ out:
 	return buf;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int wo_idmap_save(const struct wo_idmap *m, const char *path, struct wo_error *err)
 {
-	size_t len = 0, plen = strlen(path);
+	size_t len = 0;
 	char *text = wo_idmap_format(m, &len);
-	char *tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
-	char *dir = strdup(path);
-	int fd = -1, dfd = -1, rc = -1;
+	int rc;
 
-	if (text == NULL || tmp == NULL || dir == NULL) {
-		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
-		goto out;
-	}
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot create %s: %s", tmp, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "writing %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		wo_error_set(err, WO_ERR_SYSTEM, "writing %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "cannot replace %s: %s", path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	/* The rename is durable only once the directory is. */
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		wo_error_set(err, WO_ERR_SYSTEM, "syncing the directory of %s: %s", path,
-			     strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp != NULL && tmp[0] != '\0')
-		unlink(tmp);
-	free(tmp);
-	free(dir);
+	if (text == NULL)
+		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+	/* The map says who owns which number on this host: root only. */
+	rc = wo_atomic_replace(path, text, len, 0600, err);
 	free(text);
 	return rc;
 }

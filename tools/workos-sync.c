@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "atomic_file.h"
 #include "cache.h"
 #include "config.h"
 #include "idmap.h"
@@ -150,6 +151,15 @@ int main(int argc, char **argv)
 	/* Held until the cache is written: two runs must not both allocate. */
 	if (!opt.dry_run && (lock_fd = wo_cache_lock(WO_CACHE_DEFAULT_PATH, &err)) < 0)
 		goto out;
+	/* A run killed mid-write (kill -9, power loss) leaves its temp file;
+	 * with the lock held none of them can be a live writer's. */
+	if (!opt.dry_run) {
+		int stale = wo_atomic_remove_stale(WO_CACHE_DEFAULT_PATH) +
+			    wo_atomic_remove_stale(WO_IDMAP_PATH);
+
+		if (stale > 0)
+			sync_note("removed %d temp files of interrupted runs", stale);
+	}
 	if (wo_idmap_load(WO_IDMAP_PATH, &map, &err) != 0 ||
 	    wo_localdb_load(WO_PASSWD_PATH, WO_GROUP_PATH, &local, &err) != 0)
 		goto out;
