@@ -95,7 +95,18 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._serve()
 
+    def _log_entry(self, status):
+        """Logs the request being served, once, before its answer leaves:
+        a client that has read the answer finds the request in the log."""
+        entry, self._entry = getattr(self, "_entry", None), None
+        if entry is None:
+            return
+        entry["status"] = status
+        entry["duration_ms"] = round((time.time() - self._start) * 1000, 1)
+        self.server.app.log_request(entry)
+
     def _send(self, status, body, headers=None, truncate=False):
+        self._log_entry(status)
         if isinstance(body, (bytes, bytearray)):
             data = bytes(body)
         else:
@@ -137,9 +148,11 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                              "idempotency_key": self.headers.get("Idempotency-Key")},
                  "connection": self.server.conn_id(self.connection)}
         status = 0
-        params = {}
+        entry["params"] = {}
+        self._entry, self._start = entry, start
         try:
             params = _parse_body(self.headers.get("Content-Type"), raw)
+            entry["params"] = _redact(params)
             status = self._answer(app, path, query, params, key_ok)
         except ApiError as e:
             status = e.status
@@ -151,10 +164,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             import traceback
             traceback.print_exc()
             self._send(500, {"message": "emulator error: %s" % e})
-        entry["params"] = _redact(params)
-        entry["status"] = status
-        entry["duration_ms"] = round((time.time() - start) * 1000, 1)
-        app.log_request(entry)
+        # Answers that never went out (a dropped connection) are logged now.
+        self._log_entry(status)
 
     def _answer(self, app, path, query, params, key_ok):
         fault = app.faults.take(path)
