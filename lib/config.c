@@ -627,20 +627,9 @@ int wo_config_load(const char *path, struct wo_config **out, struct wo_error *er
 		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			wo_error_set(err, WO_ERR_SYSTEM, "reading %s: %s", what, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX)
-			break;
-	}
+	/* One byte more than allowed: the parser then says it is too long. */
+	if (wo_read_upto(fd, text, CONFIG_FILE_MAX + 1, &len, what, err) < 0)
+		goto out;
 	rc = wo_config_parse(path, text, len, out, err);
 out:
 	free(text);

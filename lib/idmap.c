@@ -390,22 +390,13 @@ int wo_idmap_load(const char *path, struct wo_idmap **out, struct wo_error *err)
 		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 		goto out;
 	}
-	for (;;) { /* read to EOF: the size may have changed since fstat */
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			wo_error_set(err, WO_ERR_SYSTEM, "reading %s: %s", what, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			wo_error_set(err, WO_ERR_SYSTEM, "%s changed while being read", what);
-			goto out;
-		}
+	/* Read to the end: the size may have changed since fstat. */
+	switch (wo_read_upto(fd, buf, cap, &len, what, err)) {
+	case -1:
+		goto out;
+	case 1:
+		wo_error_set(err, WO_ERR_SYSTEM, "%s changed while being read", what);
+		goto out;
 	}
 	rc = wo_idmap_parse(path, buf, len, out, err);
 out:

@@ -56,6 +56,25 @@ int wo_file_check_trusted(int fd, const char *what, int secret, struct wo_error 
 	return 0;
 }
 
+int wo_read_upto(int fd, char *buf, size_t cap, size_t *len, const char *what,
+		 struct wo_error *err)
+{
+	*len = 0;
+	while (*len < cap) {
+		ssize_t n = read(fd, buf + *len, cap - *len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return wo_error_set(err, WO_ERR_SYSTEM, "reading %s: %s", what,
+					    strerror(errno));
+		if (n == 0)
+			return 0;
+		*len += (size_t)n;
+	}
+	return 1;
+}
+
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -86,21 +105,12 @@ int wo_secret_read_file(const char *path, size_t max_len, char **out, struct wo_
 		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			wo_error_set(err, WO_ERR_SYSTEM, "reading %s: %s", what, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			wo_error_set(err, WO_ERR_CONFIG, "%s is too long", what);
-			goto out;
-		}
+	switch (wo_read_upto(fd, buf, cap, &len, what, err)) {
+	case -1:
+		goto out;
+	case 1:
+		wo_error_set(err, WO_ERR_CONFIG, "%s is too long", what);
+		goto out;
 	}
 
 	/* Trim blanks at both ends; anything left must be one printable token. */

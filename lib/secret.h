@@ -31,6 +31,13 @@ void wo_secret_clear(char **s);
  */
 int wo_file_check_trusted(int fd, const char *what, int secret, struct wo_error *err);
 
+/* Reads fd into buf until end of file or until cap bytes, whichever comes
+ * first, retrying interrupted reads.  Returns 0 at end of file, 1 when buf
+ * filled up (there may be more), -1 with err ("reading <what>: ...").
+ * *len is what was read. */
+int wo_read_upto(int fd, char *buf, size_t cap, size_t *len, const char *what,
+		 struct wo_error *err);
+
 /*
  * Reads a one-line secret file (the API key) after wo_file_check_trusted.
  * Trailing newline and surrounding blanks are dropped; an empty value, a
