@@ -179,11 +179,6 @@ PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		case WO_PAM_MODE_TOTP:
 			rc = wo_pam_totp_auth(pamh, s.user, &s.args, s.cfg, s.client);
 			break;
-		default:
-			pam_syslog(pamh, LOG_ERR, "mode=%s is not available in this build",
-				   wo_pam_mode_name(s.args.mode));
-			rc = PAM_SERVICE_ERR;
-			break;
 		}
 	}
 	session_end(&s);
