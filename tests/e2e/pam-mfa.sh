@@ -281,33 +281,32 @@ group tessa:300007:
 group ada:300001:
 TXT
 "$MKCACHE" "$WO_CACHE" "$T/cache.txt" || bail "mkcache failed"
-with_cache() { # answers service user op...
-	pam_answer "$@"
-	echo "RC=$?"
-}
-{
-	fresh
-	out=$(with_cache 'say tessa-otp-pass; say "$(totp $TESSA)"' pw tessa authenticate)
-	is "${out##*RC=}" 0 "tessa, known to the cache: password and code: PAM_SUCCESS"
-	unlike "$out" "WorkOS email for" "the email is not asked for"
-	like "$out" "WorkOS password for tessa@example.com:" "it is the cached WorkOS user's"
-	is "$(count_requests 'GET /user_management/users/user_01HQWMQ8H0ZVYR0D3R8MX0G699')" 1 \
-		"read live from the users API"
 
-	fresh
-	out=$(with_cache 'say "$(totp $TESSA)"' totp tessa authenticate)
-	is "${out##*RC=}" 0 "mode=totp for a cached member: the right code: PAM_SUCCESS"
-	like "$out" "auth granted: user=tessa workos_user=user_01HQWMQ8H0ZVYR0D3R8MX0G699 role=member via=totp+api" \
-		"the step-up is logged"
+fresh
+out=$(pam_answer 'say tessa-otp-pass; say "$(totp $TESSA)"' pw tessa authenticate)
+rc=$?
+is "$rc" 0 "tessa, known to the cache: password and code: PAM_SUCCESS"
+unlike "$out" "WorkOS email for" "the email is not asked for"
+like "$out" "WorkOS password for tessa@example.com:" "it is the cached WorkOS user's"
+is "$(count_requests 'GET /user_management/users/user_01HQWMQ8H0ZVYR0D3R8MX0G699')" 1 \
+	"read live from the users API"
 
-	out=$(with_cache 'say 000000; say 000000; say 000000' totp tessa authenticate)
-	is "${out##*RC=}" "$PAM_AUTH_ERR" "mode=totp, three wrong codes: PAM_AUTH_ERR"
-	is "$(count_requests '/auth/challenges/*/verify')" 4 "each code was verified by WorkOS"
+fresh
+out=$(pam_answer 'say "$(totp $TESSA)"' totp tessa authenticate)
+rc=$?
+is "$rc" 0 "mode=totp for a cached member: the right code: PAM_SUCCESS"
+like "$out" "auth granted: user=tessa workos_user=user_01HQWMQ8H0ZVYR0D3R8MX0G699 role=member via=totp+api" \
+	"the step-up is logged"
 
-	out=$(with_cache '' totp ada authenticate)
-	is "${out##*RC=}" "$PAM_AUTH_ERR" "mode=totp for a cached member with no factor: PAM_AUTH_ERR"
-	like "$out" "enrol one first" "the person is told to enrol one"
-}
+out=$(pam_answer 'say 000000; say 000000; say 000000' totp tessa authenticate)
+rc=$?
+is "$rc" "$PAM_AUTH_ERR" "mode=totp, three wrong codes: PAM_AUTH_ERR"
+is "$(count_requests '/auth/challenges/*/verify')" 4 "each code was verified by WorkOS"
+
+out=$(pam_answer '' totp ada authenticate)
+rc=$?
+is "$rc" "$PAM_AUTH_ERR" "mode=totp for a cached member with no factor: PAM_AUTH_ERR"
+like "$out" "enrol one first" "the person is told to enrol one"
 
 # --- no API key: both modes are misconfigured -------------------------------------
 rm -f "$T/api_key"
