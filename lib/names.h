@@ -23,4 +23,8 @@ bool wo_name_is_valid(const char *name);
 /* Same rule for a string that is not NUL-terminated. */
 bool wo_name_is_valid_n(const char *name, size_t len);
 
+/* The length of the valid name that starts at p and is followed by a NUL
+ * within the first `avail` bytes, or -1: for names packed back to back. */
+int wo_name_span(const char *p, size_t avail);
+
 #endif
