@@ -71,6 +71,8 @@ int wo_cache_find_user(const struct wo_cache *c, const char *name,
 		return wo_error_set(err, WO_ERR_DECODE, "cache: corrupt entry for %s", name);
 	if (r == 0)
 		return 0;
+	if (!wo_cache_id_is_valid(v.workos_id, v.workos_id_len))
+		return wo_error_set(err, WO_ERR_DECODE, "cache: corrupt WorkOS id for %s", name);
 	info = calloc(1, sizeof(*info));
 	if (info == NULL)
 		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
@@ -106,24 +108,51 @@ nomem:
 	return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 }
 
-/* Every record readable, every name valid and found through both of its
- * indexes as itself, every list in bounds and consistent with the other
- * side: each member of a group lists the group's gid, each gid a user lists
- * exists, and both sides count the same memberships. */
+/* Records must follow each other without overlapping: two entries sharing
+ * bytes would let a change to one silently change the other.  `start` and
+ * `end` are file offsets of a record's first and past-last byte. */
+static bool in_order(uint64_t *prev_end, uint64_t start, uint64_t end)
+{
+	if (start < *prev_end)
+		return false;
+	*prev_end = end;
+	return true;
+}
+
+static uint64_t file_off(const struct wo_cache_map *m, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - (const uint8_t *)wo_cache_map_header(m));
+}
+
+static uint64_t record_start(const struct wo_cache_map *m, uint32_t ref)
+{
+	return wo_cache_map_header(m)->records_off + ((uint64_t)ref - 1) * 8;
+}
+
+/* Every record readable, in order and apart, every name valid and found
+ * through both of its indexes as itself, every list in bounds and
+ * consistent with the other side: each member of a group lists the group's
+ * gid, each gid a user lists exists, and both sides count the same
+ * memberships. */
 static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 {
 	uint32_t nu = wo_cache_map_n_users(m), ng = wo_cache_map_n_groups(m);
-	uint64_t memberships = 0, gid_entries = 0;
+	uint64_t memberships = 0, gid_entries = 0, prev_end = 0;
 
 	for (uint32_t i = 0; i < nu; i++) {
 		struct wo_cache_uview v, w;
 
-		if (wo_cache_user_at(m, i, &v) != 1)
+		if (wo_cache_user_at(m, i, &v) != 1 ||
+		    !wo_cache_id_is_valid(v.workos_id, v.workos_id_len))
 			return wo_error_set(err, WO_ERR_DECODE, "user record %u is corrupt", i);
-		if (wo_cache_user_by_name(m, v.name, &w) != 1 || w.index != i)
+		if (!in_order(&prev_end, record_start(m, v.ref),
+			      file_off(m, v.workos_id + v.workos_id_len + 1)))
+			return wo_error_set(err, WO_ERR_DECODE, "user %s: record overlaps another",
+					    v.name);
+		if (wo_cache_user_by_name(m, v.name, &w) != 1 || w.ref != v.ref)
 			return wo_error_set(err, WO_ERR_DECODE, "user %s: name index is wrong",
 					    v.name);
-		if (wo_cache_user_by_uid(m, v.uid, &w) != 1 || w.index != i)
+		if (wo_cache_user_by_uid(m, v.uid, &w) != 1 || w.ref != v.ref)
 			return wo_error_set(err, WO_ERR_DECODE, "user %s: uid index is wrong",
 					    v.name);
 		for (uint32_t k = 0; k < v.n_gids; k++) {
@@ -138,19 +167,23 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 	}
 	for (uint32_t i = 0; i < ng; i++) {
 		struct wo_cache_gview v, w;
+		uint32_t pos = 0;
 
 		if (wo_cache_group_at(m, i, &v) != 1)
 			return wo_error_set(err, WO_ERR_DECODE, "group record %u is corrupt", i);
-		if (wo_cache_group_by_name(m, v.name, &w) != 1 || w.index != i)
+		if (!in_order(&prev_end, record_start(m, v.ref),
+			      file_off(m, v.members + v.members_size)))
+			return wo_error_set(err, WO_ERR_DECODE, "group %s: record overlaps another",
+					    v.name);
+		if (wo_cache_group_by_name(m, v.name, &w) != 1 || w.ref != v.ref)
 			return wo_error_set(err, WO_ERR_DECODE, "group %s: name index is wrong",
 					    v.name);
-		if (wo_cache_group_by_gid(m, v.gid, &w) != 1 || w.index != i)
+		if (wo_cache_group_by_gid(m, v.gid, &w) != 1 || w.ref != v.ref)
 			return wo_error_set(err, WO_ERR_DECODE, "group %s: gid index is wrong",
 					    v.name);
 		for (uint32_t j = 0; j < v.n_members; j++) {
-			const char *s = wo_cache_map_string(m, v.members[j]);
+			const char *s = wo_cache_member_next(&v, &pos);
 			struct wo_cache_uview u;
-
 			bool listed = false;
 
 			if (s == NULL || wo_cache_user_by_name(m, s, &u) != 1)
@@ -163,6 +196,9 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 						    "group %s: member %s does not list it", v.name,
 						    s);
 		}
+		if (pos != v.members_size)
+			return wo_error_set(err, WO_ERR_DECODE,
+					    "group %s: member list has trailing bytes", v.name);
 		memberships += v.n_members;
 	}
 	if (memberships != gid_entries)

@@ -19,16 +19,15 @@ struct wo_cache_map {
 	const uint8_t *base;
 	size_t size;
 	const struct wo_cache_header *h;
-	const struct wo_cache_urec *users;
-	const struct wo_cache_grec *groups;
 	const struct wo_cache_slot *ix_uname, *ix_uid, *ix_gname, *ix_gid;
-	const uint32_t *lists;
-	const char *strings;
+	const uint32_t *users, *groups; /* record refs */
+	const uint8_t *records;
 	struct stat st;
 };
 
 /* A section of `count` items of `item` bytes at `off` lies inside the file.
- * Counts are 32-bit and items small, so the product cannot overflow. */
+ * Counts are 32-bit when items are bigger than a byte, so the product
+ * cannot overflow. */
 static bool section_ok(size_t file_size, uint64_t off, uint64_t count, uint64_t item)
 {
 	return off >= sizeof(struct wo_cache_header) && off <= file_size && (off & 3) == 0 &&
@@ -58,30 +57,24 @@ static int check_header(struct wo_cache_map *m, struct wo_error *err)
 		return wo_error_set(err, WO_ERR_DECODE, "cache file is truncated or padded");
 	if (!slots_ok(h->user_slots, h->n_users) || !slots_ok(h->group_slots, h->n_groups))
 		return wo_error_set(err, WO_ERR_DECODE, "cache index sizes are invalid");
-	if (!section_ok(m->size, h->users_off, h->n_users, sizeof(struct wo_cache_urec)) ||
-	    !section_ok(m->size, h->groups_off, h->n_groups, sizeof(struct wo_cache_grec)) ||
-	    !section_ok(m->size, h->ix_uname_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
+	if (!section_ok(m->size, h->ix_uname_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->ix_uid_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->ix_gname_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->ix_gid_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
-	    !section_ok(m->size, h->lists_off, h->n_list_words, sizeof(uint32_t)) ||
-	    !section_ok(m->size, h->strings_off, h->strings_size, 1))
+	    !section_ok(m->size, h->users_off, h->n_users, sizeof(uint32_t)) ||
+	    !section_ok(m->size, h->groups_off, h->n_groups, sizeof(uint32_t)) ||
+	    !section_ok(m->size, h->records_off, h->records_size, 1) ||
+	    (h->records_off & 7) != 0 || h->records_size > WO_CACHE_RECORDS_MAX)
 		return wo_error_set(err, WO_ERR_DECODE, "cache section out of bounds");
-	/* Every offset below strings_size then starts a NUL-terminated string
-	 * inside the file: no per-lookup scan for a terminator is needed. */
-	if (h->strings_size == 0 || m->base[h->strings_off + h->strings_size - 1] != '\0' ||
-	    m->base[h->strings_off] != '\0')
-		return wo_error_set(err, WO_ERR_DECODE, "cache string area is not terminated");
 
 	m->h = h;
-	m->users = (const void *)(m->base + h->users_off);
-	m->groups = (const void *)(m->base + h->groups_off);
 	m->ix_uname = (const void *)(m->base + h->ix_uname_off);
 	m->ix_uid = (const void *)(m->base + h->ix_uid_off);
 	m->ix_gname = (const void *)(m->base + h->ix_gname_off);
 	m->ix_gid = (const void *)(m->base + h->ix_gid_off);
-	m->lists = (const void *)(m->base + h->lists_off);
-	m->strings = (const char *)(m->base + h->strings_off);
+	m->users = (const void *)(m->base + h->users_off);
+	m->groups = (const void *)(m->base + h->groups_off);
+	m->records = m->base + h->records_off;
 	return 0;
 }
 
@@ -293,80 +286,172 @@ uint32_t wo_cache_map_n_groups(const struct wo_cache_map *m)
 	return m->h->n_groups;
 }
 
-const char *wo_cache_map_string(const struct wo_cache_map *m, uint32_t off)
+/* The record of `ref`, if its fixed part of `fixed` bytes lies inside the
+ * records area; *avail is then what the area holds after the fixed part. */
+static const uint8_t *record(const struct wo_cache_map *m, uint32_t ref, size_t fixed,
+			     uint64_t *avail)
 {
-	return off < m->h->strings_size ? m->strings + off : NULL;
+	uint64_t off = ((uint64_t)ref - 1) * 8, size = m->h->records_size;
+
+	if (ref == 0 || off > size || size - off < fixed)
+		return NULL;
+	*avail = size - off - fixed;
+	/* A record is about 100 bytes: start loading its next cache line now,
+	 * while the first one is still on its way. */
+	__builtin_prefetch(m->records + off + 64);
+	return m->records + off;
 }
 
-/* The list at index i: its words in *words, its length returned, or -1. */
-static int64_t list_at(const struct wo_cache_map *m, uint32_t i, const uint32_t **words)
+/* Takes the string of `len` bytes at *p, which must be followed by a NUL
+ * (the caller has checked that len + 1 bytes are there). */
+static bool take(const char **p, uint32_t len, const char **s)
 {
-	uint32_t n = m->h->n_list_words;
+	*s = *p;
+	*p += len + 1;
+	return (*s)[len] == '\0';
+}
 
-	if (i >= n || m->lists[i] > n - i - 1)
+/* A passwd field: printable, no ':' (what the writer allows). */
+static bool field_ok(const char *s, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == ':')
+			return false;
+	}
+	return true;
+}
+
+/* Fills v from the user record `ref`: 1, or -1 if it is corrupt.  The name
+ * is checked only when `check_name`: a lookup by name has already compared
+ * it with a valid key. */
+static int user_view(const struct wo_cache_map *m, uint32_t ref, bool check_name,
+		     struct wo_cache_uview *v)
+{
+	const struct wo_cache_urec *r;
+	const uint8_t *p;
+	const char *s;
+	uint64_t avail, need;
+
+	p = record(m, ref, sizeof(*r), &avail);
+	if (p == NULL)
 		return -1;
-	*words = m->lists + i + 1;
-	return m->lists[i];
+	r = (const void *)p;
+	need = 4 * (uint64_t)r->n_gids + r->name_len + r->gecos_len + r->dir_len + r->shell_len +
+	       r->id_len + 5;
+	if (need > avail)
+		return -1;
+	v->gids = (const uint32_t *)(const void *)(p + sizeof(*r));
+	s = (const char *)(v->gids + r->n_gids);
+	if (!take(&s, r->name_len, &v->name) || !take(&s, r->gecos_len, &v->gecos) ||
+	    !take(&s, r->dir_len, &v->dir) || !take(&s, r->shell_len, &v->shell) ||
+	    !take(&s, r->id_len, &v->workos_id))
+		return -1;
+	if (check_name && !wo_name_is_valid_n(v->name, r->name_len))
+		return -1;
+	if (v->dir[0] != '/' || v->shell[0] != '/' || !field_ok(v->gecos, r->gecos_len) ||
+	    !field_ok(v->dir, r->dir_len) || !field_ok(v->shell, r->shell_len))
+		return -1;
+	v->name_len = r->name_len;
+	v->gecos_len = r->gecos_len;
+	v->dir_len = r->dir_len;
+	v->shell_len = r->shell_len;
+	v->workos_id_len = r->id_len;
+	v->n_gids = r->n_gids;
+	v->uid = r->uid;
+	v->gid = r->gid;
+	v->ref = ref;
+	return 1;
+}
+
+static int group_view(const struct wo_cache_map *m, uint32_t ref, bool check_name,
+		      struct wo_cache_gview *v)
+{
+	const struct wo_cache_grec *r;
+	const uint8_t *p;
+	const char *s;
+	uint64_t avail;
+
+	p = record(m, ref, sizeof(*r), &avail);
+	if (p == NULL)
+		return -1;
+	r = (const void *)p;
+	/* Each member takes at least two bytes: a letter and its NUL. */
+	if ((uint64_t)r->name_len + 1 + r->members_size > avail ||
+	    r->n_members > r->members_size / 2)
+		return -1;
+	s = (const char *)(p + sizeof(*r));
+	if (!take(&s, r->name_len, &v->name))
+		return -1;
+	if (check_name && !wo_name_is_valid_n(v->name, r->name_len))
+		return -1;
+	v->name_len = r->name_len;
+	v->gid = r->gid;
+	v->members = s;
+	v->members_size = r->members_size;
+	v->n_members = r->n_members;
+	v->ref = ref;
+	return 1;
+}
+
+bool wo_cache_id_is_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > WO_CACHE_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+const char *wo_cache_member_next(const struct wo_cache_gview *v, uint32_t *pos)
+{
+	const char *s;
+	int n;
+
+	if (*pos >= v->members_size)
+		return NULL;
+	s = v->members + *pos;
+	n = wo_name_span(s, v->members_size - *pos);
+	if (n < 0)
+		return NULL;
+	*pos += (uint32_t)n + 1;
+	return s;
 }
 
 int wo_cache_user_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_uview *v)
 {
-	const struct wo_cache_urec *r;
-	int64_t n;
-
 	if (i >= m->h->n_users)
 		return 0;
-	r = &m->users[i];
-	v->name = wo_cache_map_string(m, r->name);
-	v->gecos = wo_cache_map_string(m, r->gecos);
-	v->dir = wo_cache_map_string(m, r->dir);
-	v->shell = wo_cache_map_string(m, r->shell);
-	v->workos_id = wo_cache_map_string(m, r->workos_id);
-	n = list_at(m, r->gids, &v->gids);
-	if (!v->name || !v->gecos || !v->dir || !v->shell || !v->workos_id || n < 0 ||
-	    !wo_name_is_valid(v->name))
-		return -1;
-	v->n_gids = (uint32_t)n;
-	v->uid = r->uid;
-	v->gid = r->gid;
-	v->index = i;
-	return 1;
+	return user_view(m, m->users[i], true, v);
 }
 
 int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_gview *v)
 {
-	const struct wo_cache_grec *r;
-	int64_t n;
-
 	if (i >= m->h->n_groups)
 		return 0;
-	r = &m->groups[i];
-	v->name = wo_cache_map_string(m, r->name);
-	n = list_at(m, r->members, &v->members);
-	if (v->name == NULL || n < 0 || !wo_name_is_valid(v->name))
-		return -1;
-	v->n_members = (uint32_t)n;
-	v->gid = r->gid;
-	v->index = i;
-	return 1;
+	return group_view(m, m->groups[i], true, v);
 }
 
-/* Walks the probe chain of `hash` in an index of `slots` entries; calls
- * match() on each candidate whose tag matches.  The walk is bounded by the
- * table size, so a hostile file with no empty slot cannot loop forever. */
-#define PROBE(ix, slots, hash, count, MATCH)                                                      \
+/* Walks the probe chain of `hash` in an index of `slots` entries and runs
+ * MATCH, with `ref` set, on each slot whose tag matches.  The walk is
+ * bounded by the table size, so a hostile file with no empty slot cannot
+ * loop forever. */
+#define PROBE(ix, slots, hash, MATCH)                                                             \
 	do {                                                                                      \
 		uint32_t mask_ = (slots) - 1, tag_ = (uint32_t)((hash) >> 32);                    \
 		uint32_t pos_ = (uint32_t)(hash) & mask_;                                         \
 		for (uint32_t n_ = 0; n_ < (slots); n_++, pos_ = (pos_ + 1) & mask_) {            \
-			const struct wo_cache_slot *s_ = &(ix)[pos_];                             \
-			if (s_->ref == 0)                                                         \
+			uint32_t ref = (ix)[pos_].ref;                                            \
+			if (ref == 0)                                                             \
 				return 0;                                                         \
-			if (s_->tag != tag_)                                                      \
+			if ((ix)[pos_].tag != tag_)                                               \
 				continue;                                                         \
-			if (s_->ref > (count))                                                    \
-				return -1;                                                        \
-			uint32_t idx = s_->ref - 1;                                               \
 			MATCH                                                                     \
 		}                                                                                 \
 		return 0;                                                                         \
@@ -377,15 +462,14 @@ int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct
 	size_t len = strnlen(name, WO_NAME_MAX + 1);
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len) || name[len] != '\0')
+	if (!wo_name_is_valid_n(name, len))
 		return 0;
 	h = wo_siphash24(m->h->hash_key, name, len);
-	PROBE(m->ix_uname, m->h->user_slots, h, m->h->n_users, {
-		const char *s = wo_cache_map_string(m, m->users[idx].name);
-		if (s == NULL)
+	PROBE(m->ix_uname, m->h->user_slots, h, {
+		if (user_view(m, ref, false, v) < 0)
 			return -1;
-		if (strcmp(s, name) == 0)
-			return wo_cache_user_at(m, idx, v);
+		if (v->name_len == len && memcmp(v->name, name, len) == 0)
+			return 1;
 	});
 }
 
@@ -393,9 +477,11 @@ int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_c
 {
 	uint64_t h = wo_cache_hash_id(m->h->hash_key, uid);
 
-	PROBE(m->ix_uid, m->h->user_slots, h, m->h->n_users, {
-		if (m->users[idx].uid == uid)
-			return wo_cache_user_at(m, idx, v);
+	PROBE(m->ix_uid, m->h->user_slots, h, {
+		if (user_view(m, ref, false, v) < 0)
+			return -1;
+		if (v->uid == uid)
+			return wo_name_is_valid_n(v->name, v->name_len) ? 1 : -1;
 	});
 }
 
@@ -405,15 +491,14 @@ int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 	size_t len = strnlen(name, WO_NAME_MAX + 1);
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len) || name[len] != '\0')
+	if (!wo_name_is_valid_n(name, len))
 		return 0;
 	h = wo_siphash24(m->h->hash_key, name, len);
-	PROBE(m->ix_gname, m->h->group_slots, h, m->h->n_groups, {
-		const char *s = wo_cache_map_string(m, m->groups[idx].name);
-		if (s == NULL)
+	PROBE(m->ix_gname, m->h->group_slots, h, {
+		if (group_view(m, ref, false, v) < 0)
 			return -1;
-		if (strcmp(s, name) == 0)
-			return wo_cache_group_at(m, idx, v);
+		if (v->name_len == len && memcmp(v->name, name, len) == 0)
+			return 1;
 	});
 }
 
@@ -421,8 +506,10 @@ int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_
 {
 	uint64_t h = wo_cache_hash_id(m->h->hash_key, gid);
 
-	PROBE(m->ix_gid, m->h->group_slots, h, m->h->n_groups, {
-		if (m->groups[idx].gid == gid)
-			return wo_cache_group_at(m, idx, v);
+	PROBE(m->ix_gid, m->h->group_slots, h, {
+		if (group_view(m, ref, false, v) < 0)
+			return -1;
+		if (v->gid == gid)
+			return wo_name_is_valid_n(v->name, v->name_len) ? 1 : -1;
 	});
 }

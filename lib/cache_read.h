@@ -74,20 +74,31 @@ void wo_cache_map_release(struct wo_cache_map *m);
 
 const struct wo_cache_header *wo_cache_map_header(const struct wo_cache_map *m);
 
+/* Strings are NUL-terminated and their lengths given; names are valid
+ * (lib/names.h); gecos, dir and shell hold no control character or ':' (a
+ * passwd line built from them stays one line of seven fields), and dir and
+ * shell are absolute.  `ref` identifies the record: two views of one entry found
+ * through different indexes have the same ref. */
 struct wo_cache_uview {
 	const char *name, *gecos, *dir, *shell, *workos_id;
+	uint32_t name_len, gecos_len, dir_len, shell_len, workos_id_len;
 	uint32_t uid, gid;
 	const uint32_t *gids; /* supplementary gids */
 	uint32_t n_gids;
-	uint32_t index; /* record number */
+	uint32_t ref;
 };
 
+/* The member names are packed back to back, each followed by a NUL, and not
+ * yet checked: walk them with wo_cache_member_next(), or copy the block and
+ * split the copy with wo_name_span() (lib/names.h). */
 struct wo_cache_gview {
 	const char *name;
+	uint32_t name_len;
 	uint32_t gid;
-	const uint32_t *members; /* string offsets; resolve with wo_cache_map_string */
+	const char *members;
+	uint32_t members_size; /* bytes */
 	uint32_t n_members;
-	uint32_t index;
+	uint32_t ref;
 };
 
 uint32_t wo_cache_map_n_users(const struct wo_cache_map *m);
@@ -102,7 +113,14 @@ int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v);
 int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
-/* The string at offset `off` of the string area, or NULL if out of range. */
-const char *wo_cache_map_string(const struct wo_cache_map *m, uint32_t off);
+/* What the cache holds as a WorkOS user id: 1 to WO_CACHE_ID_MAX bytes of
+ * [A-Za-z0-9_-].  Ids go into API paths, so a reader checks before use. */
+bool wo_cache_id_is_valid(const char *s, size_t len);
+
+/* The next member name of v, starting with *pos = 0: returns it and moves
+ * *pos past it, or returns NULL when the block is used up (*pos ==
+ * v->members_size) or its next name is invalid or unterminated (*pos <
+ * v->members_size).  A block is sound when n_members names use it up. */
+const char *wo_cache_member_next(const struct wo_cache_gview *v, uint32_t *pos);
 
 #endif

@@ -21,71 +21,8 @@
 #include "atomic_file.h"
 #include "cache.h"
 #include "cache_hash.h"
+#include "cache_read.h"
 #include "names.h"
-
-/* Deduplicated string area: most users share a shell, many a gecos "". */
-struct strtab {
-	char *buf;
-	size_t len, cap;
-	uint32_t *slots; /* offset + 1; 0 = empty */
-	size_t mask;
-	const uint8_t *key;
-};
-
-static int strtab_init(struct strtab *t, size_t expect, const uint8_t *key)
-{
-	size_t n = 16;
-
-	while (n < 2 * expect)
-		n *= 2;
-	*t = (struct strtab){.key = key, .mask = n - 1, .cap = 4096};
-	t->slots = calloc(n, sizeof(*t->slots));
-	t->buf = malloc(t->cap);
-	if (t->slots == NULL || t->buf == NULL)
-		return -1;
-	t->buf[0] = '\0'; /* offset 0 is "" */
-	t->len = 1;
-	return 0;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	free(t->buf);
-	free(t->slots);
-}
-
-/* Returns the offset of s in the area, adding it if new; -1 on overflow. */
-static int64_t strtab_add(struct strtab *t, const char *s)
-{
-	size_t len = strlen(s);
-	uint64_t h;
-	size_t pos;
-
-	if (len == 0)
-		return 0;
-	h = wo_siphash24(t->key, s, len);
-	for (pos = h & t->mask; t->slots[pos] != 0; pos = (pos + 1) & t->mask)
-		if (strcmp(t->buf + t->slots[pos] - 1, s) == 0)
-			return t->slots[pos] - 1;
-	if (t->len + len + 1 > UINT32_MAX - 1)
-		return -1;
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap;
-		char *nb;
-
-		while (cap < t->len + len + 1)
-			cap *= 2;
-		nb = realloc(t->buf, cap);
-		if (nb == NULL)
-			return -1;
-		t->buf = nb;
-		t->cap = cap;
-	}
-	memcpy(t->buf + t->len, s, len + 1);
-	t->slots[pos] = (uint32_t)t->len + 1;
-	t->len += len + 1;
-	return (int64_t)t->slots[pos] - 1;
-}
 
 static bool id_ok(uint32_t id)
 {
@@ -105,23 +42,6 @@ static bool text_ok(const char *s, size_t max, bool absolute)
 
 		/* ':' and newlines would split a passwd line built from this. */
 		if (n >= max || c < 0x20 || c == 0x7f || c == ':')
-			return false;
-	}
-	return true;
-}
-
-static bool workos_id_ok(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || s[0] == '\0')
-		return false;
-	for (n = 0; s[n] != '\0'; n++) {
-		char c = s[n];
-
-		if (n >= WO_CACHE_ID_MAX ||
-		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -207,23 +127,90 @@ static uint64_t old_generation(const char *path)
 	return gen;
 }
 
-int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
-		   const struct wo_cache_group *g, size_t ng, struct wo_error *err)
+static uint64_t align8(uint64_t n)
 {
-	struct wo_cache_header h = {0};
-	struct wo_cache_slot *ix_uname = NULL, *ix_uid = NULL, *ix_gname = NULL, *ix_gid = NULL;
-	struct wo_cache_urec *urec = NULL;
-	struct wo_cache_grec *grec = NULL;
-	uint32_t *lists = NULL, *ngids = NULL, *fill = NULL;
-	struct strtab st = {0};
-	uint64_t n_words, memberships = 0;
-	uint8_t *file = NULL;
-	int ret = -1;
+	return (n + 7) & ~(uint64_t)7;
+}
 
-	if ((nu > 0 && u == NULL) || (ng > 0 && g == NULL) || path == NULL)
-		return wo_error_set(err, WO_ERR_CONFIG, "cache: missing arguments");
-	if (nu > WO_CACHE_MAX_ENTRIES || ng > WO_CACHE_MAX_ENTRIES)
-		return wo_error_set(err, WO_ERR_CONFIG, "cache: too many users or groups");
+static uint64_t user_record_size(const struct wo_cache_user *x, uint32_t n_gids)
+{
+	return align8(sizeof(struct wo_cache_urec) + 4 * (uint64_t)n_gids + strlen(x->name) +
+		      strlen(x->gecos) + strlen(x->dir) + strlen(x->shell) +
+		      strlen(x->workos_id) + 5);
+}
+
+static uint64_t group_record_size(const struct wo_cache_group *x)
+{
+	uint64_t n = sizeof(struct wo_cache_grec) + strlen(x->name) + 1;
+
+	for (size_t j = 0; j < x->n_members; j++)
+		n += strlen(x->members[j]) + 1;
+	return align8(n);
+}
+
+static char *put_str(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len + 1);
+	return p + len + 1;
+}
+
+static void put_user(uint8_t *p, const struct wo_cache_user *x, const uint32_t *gids,
+		     uint32_t n_gids)
+{
+	size_t ln = strlen(x->name), lg = strlen(x->gecos), ld = strlen(x->dir),
+	       ls = strlen(x->shell), li = strlen(x->workos_id);
+	struct wo_cache_urec r = {
+		.uid = x->uid,
+		.gid = x->gid,
+		.n_gids = (uint16_t)n_gids,
+		.dir_len = (uint16_t)ld,
+		.shell_len = (uint16_t)ls,
+		.name_len = (uint8_t)ln,
+		.gecos_len = (uint8_t)lg,
+		.id_len = (uint8_t)li,
+	};
+	char *s;
+
+	memcpy(p, &r, sizeof(r));
+	memcpy(p + sizeof(r), gids, 4 * (size_t)n_gids);
+	s = (char *)p + sizeof(r) + 4 * (size_t)n_gids;
+	s = put_str(s, x->name, ln);
+	s = put_str(s, x->gecos, lg);
+	s = put_str(s, x->dir, ld);
+	s = put_str(s, x->shell, ls);
+	put_str(s, x->workos_id, li);
+}
+
+static void put_group(uint8_t *p, const struct wo_cache_group *x)
+{
+	size_t ln = strlen(x->name);
+	struct wo_cache_grec r = {
+		.gid = x->gid,
+		.n_members = (uint32_t)x->n_members,
+		.name_len = (uint8_t)ln,
+	};
+	char *s = (char *)p + sizeof(r), *members;
+
+	s = put_str(s, x->name, ln);
+	members = s;
+	for (size_t j = 0; j < x->n_members; j++)
+		s = put_str(s, x->members[j], strlen(x->members[j]));
+	r.members_size = (uint32_t)(s - members);
+	memcpy(p, &r, sizeof(r));
+}
+
+/* Index slots were filled with entry numbers + 1 (to find duplicates while
+ * inserting); the file wants record refs. */
+static void slots_to_refs(struct wo_cache_slot *ix, uint32_t slots, const uint32_t *refs)
+{
+	for (uint32_t i = 0; i < slots; i++)
+		if (ix[i].ref != 0)
+			ix[i].ref = refs[ix[i].ref - 1];
+}
+
+static int check_entries(const struct wo_cache_user *u, size_t nu, const struct wo_cache_group *g,
+			 size_t ng, struct wo_error *err)
+{
 	for (size_t i = 0; i < nu; i++) {
 		const struct wo_cache_user *x = &u[i];
 
@@ -241,7 +228,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 			return wo_error_set(err, WO_ERR_CONFIG,
 					    "cache: user %s: home and shell must be absolute paths",
 					    x->name);
-		if (!workos_id_ok(x->workos_id))
+		if (x->workos_id == NULL ||
+		    !wo_cache_id_is_valid(x->workos_id, strlen(x->workos_id)))
 			return wo_error_set(err, WO_ERR_CONFIG, "cache: user %s: invalid WorkOS id",
 					    x->name);
 	}
@@ -255,10 +243,29 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		if (g[i].n_members > WO_CACHE_MAX_MEMBERS || (g[i].n_members && !g[i].members))
 			return wo_error_set(err, WO_ERR_CONFIG, "cache: group %s: bad member list",
 					    g[i].name);
-		memberships += g[i].n_members;
 	}
-	n_words = (uint64_t)nu + ng + 2 * memberships;
-	if (n_words > (1u << 30))
+	return 0;
+}
+
+int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
+		   const struct wo_cache_group *g, size_t ng, struct wo_error *err)
+{
+	struct wo_cache_header h = {0};
+	struct wo_cache_slot *ix_uname = NULL, *ix_uid = NULL, *ix_gname = NULL, *ix_gid = NULL;
+	uint32_t *urefs = NULL, *grefs = NULL, *n_gids = NULL, *first = NULL, *gids = NULL;
+	uint64_t memberships = 0, off;
+	uint8_t *file = NULL;
+	int ret = -1;
+
+	if ((nu > 0 && u == NULL) || (ng > 0 && g == NULL) || path == NULL)
+		return wo_error_set(err, WO_ERR_CONFIG, "cache: missing arguments");
+	if (nu > WO_CACHE_MAX_ENTRIES || ng > WO_CACHE_MAX_ENTRIES)
+		return wo_error_set(err, WO_ERR_CONFIG, "cache: too many users or groups");
+	if (check_entries(u, nu, g, ng, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ng; i++)
+		memberships += g[i].n_members;
+	if (memberships > (1u << 30))
 		return wo_error_set(err, WO_ERR_CONFIG, "cache: too many group memberships");
 
 	memcpy(h.magic, WO_CACHE_MAGIC, sizeof(h.magic));
@@ -269,7 +276,6 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	h.n_groups = (uint32_t)ng;
 	h.user_slots = slots_for(nu);
 	h.group_slots = slots_for(ng);
-	h.n_list_words = (uint32_t)n_words;
 	if (getrandom(h.hash_key, sizeof(h.hash_key), 0) != sizeof(h.hash_key))
 		return wo_error_set(err, WO_ERR_SYSTEM, "cache: getrandom: %s", strerror(errno));
 
@@ -277,13 +283,13 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	ix_uid = calloc(h.user_slots, sizeof(*ix_uid));
 	ix_gname = calloc(h.group_slots, sizeof(*ix_gname));
 	ix_gid = calloc(h.group_slots, sizeof(*ix_gid));
-	urec = calloc(nu + 1, sizeof(*urec));
-	grec = calloc(ng + 1, sizeof(*grec));
-	lists = calloc(n_words + 1, sizeof(*lists));
-	ngids = calloc(nu + 1, sizeof(*ngids));
-	fill = calloc(nu + 1, sizeof(*fill));
-	if (!ix_uname || !ix_uid || !ix_gname || !ix_gid || !urec || !grec || !lists || !ngids ||
-	    !fill || strtab_init(&st, 5 * nu + ng + memberships / 4, h.hash_key) < 0) {
+	urefs = calloc(nu + 1, sizeof(*urefs));
+	grefs = calloc(ng + 1, sizeof(*grefs));
+	n_gids = calloc(nu + 1, sizeof(*n_gids));
+	first = calloc(nu + 1, sizeof(*first));
+	gids = calloc(memberships + 1, sizeof(*gids));
+	if (!ix_uname || !ix_uid || !ix_gname || !ix_gid || !urefs || !grefs || !n_gids ||
+	    !first || !gids) {
 		wo_error_set(err, WO_ERR_SYSTEM, "cache: out of memory");
 		goto out;
 	}
@@ -322,8 +328,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		}
 	}
 
-	/* Memberships: count per user first, so each user's gid list is one
-	 * contiguous run; `fill` doubles as a per-group duplicate check. */
+	/* Memberships: count per user first, so each user's gids are one run
+	 * of `gids`; `first` doubles as a per-group duplicate check. */
 	for (uint32_t i = 0; i < ng; i++) {
 		for (size_t j = 0; j < g[i].n_members; j++) {
 			const char *mn = g[i].members[j];
@@ -337,86 +343,83 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 					     g[i].name, j);
 				goto out;
 			}
-			if (fill[ui] == i + 1) {
+			if (first[ui] == i + 1) {
 				wo_error_set(err, WO_ERR_CONFIG, "cache: group %s lists %s twice",
 					     g[i].name, mn);
 				goto out;
 			}
-			fill[ui] = i + 1;
-			ngids[ui]++;
-		}
-	}
-
-	{
-		uint32_t w = 0;
-
-		for (uint32_t i = 0; i < nu; i++) {
-			int64_t o[5] = {strtab_add(&st, u[i].name), strtab_add(&st, u[i].gecos),
-					strtab_add(&st, u[i].dir), strtab_add(&st, u[i].shell),
-					strtab_add(&st, u[i].workos_id)};
-
-			if (o[0] < 0 || o[1] < 0 || o[2] < 0 || o[3] < 0 || o[4] < 0)
-				goto toobig;
-			urec[i] = (struct wo_cache_urec){
-				.name = (uint32_t)o[0],
-				.uid = u[i].uid,
-				.gid = u[i].gid,
-				.gecos = (uint32_t)o[1],
-				.dir = (uint32_t)o[2],
-				.shell = (uint32_t)o[3],
-				.workos_id = (uint32_t)o[4],
-				.gids = w,
-			};
-			lists[w] = 0; /* filled below */
-			fill[i] = w + 1;
-			w += 1 + ngids[i];
-		}
-		for (uint32_t i = 0; i < ng; i++) {
-			int64_t o = strtab_add(&st, g[i].name);
-
-			if (o < 0)
-				goto toobig;
-			grec[i] = (struct wo_cache_grec){
-				.name = (uint32_t)o, .gid = g[i].gid, .members = w};
-			lists[w++] = (uint32_t)g[i].n_members;
-			for (size_t j = 0; j < g[i].n_members; j++) {
-				/* Member names are user names already in the table. */
-				int64_t ui = find_user(ix_uname, h.user_slots, h.hash_key, u,
-						       g[i].members[j]);
-				uint32_t at = fill[ui] - 1;
-
-				lists[w++] = urec[ui].name;
-				lists[at + 1 + lists[at]++] = g[i].gid;
+			first[ui] = i + 1;
+			if (++n_gids[ui] > WO_CACHE_MAX_GIDS) {
+				wo_error_set(err, WO_ERR_CONFIG, "cache: user %s is in too many groups",
+					     mn);
+				goto out;
 			}
 		}
 	}
+	{
+		uint64_t w = 0;
 
-	h.users_off = sizeof(h);
-	h.groups_off = h.users_off + (uint64_t)nu * sizeof(*urec);
-	h.ix_uname_off = h.groups_off + (uint64_t)ng * sizeof(*grec);
+		for (uint32_t i = 0; i < nu; i++) {
+			first[i] = (uint32_t)w;
+			w += n_gids[i];
+			n_gids[i] = 0; /* counts again while filling */
+		}
+		for (uint32_t i = 0; i < ng; i++)
+			for (size_t j = 0; j < g[i].n_members; j++) {
+				int64_t ui = find_user(ix_uname, h.user_slots, h.hash_key, u,
+						       g[i].members[j]);
+
+				gids[first[ui] + n_gids[ui]++] = g[i].gid;
+			}
+	}
+
+	/* Records: users, then groups, in the caller's order. */
+	off = 0;
+	for (uint32_t i = 0; i < nu && off <= WO_CACHE_RECORDS_MAX; i++) {
+		urefs[i] = (uint32_t)(off / 8 + 1);
+		off += user_record_size(&u[i], n_gids[i]);
+	}
+	for (uint32_t i = 0; i < ng && off <= WO_CACHE_RECORDS_MAX; i++) {
+		grefs[i] = (uint32_t)(off / 8 + 1);
+		off += group_record_size(&g[i]);
+	}
+	if (off > WO_CACHE_RECORDS_MAX) {
+		wo_error_set(err, WO_ERR_CONFIG, "cache: records exceed 32 GiB");
+		goto out;
+	}
+	h.records_size = off;
+	slots_to_refs(ix_uname, h.user_slots, urefs);
+	slots_to_refs(ix_uid, h.user_slots, urefs);
+	slots_to_refs(ix_gname, h.group_slots, grefs);
+	slots_to_refs(ix_gid, h.group_slots, grefs);
+
+	h.ix_uname_off = sizeof(h);
 	h.ix_uid_off = h.ix_uname_off + (uint64_t)h.user_slots * sizeof(*ix_uname);
 	h.ix_gname_off = h.ix_uid_off + (uint64_t)h.user_slots * sizeof(*ix_uid);
 	h.ix_gid_off = h.ix_gname_off + (uint64_t)h.group_slots * sizeof(*ix_gname);
-	h.lists_off = h.ix_gid_off + (uint64_t)h.group_slots * sizeof(*ix_gid);
-	h.strings_off = h.lists_off + n_words * sizeof(*lists);
-	h.strings_size = (uint32_t)st.len;
-	h.file_size = h.strings_off + st.len;
+	h.users_off = h.ix_gid_off + (uint64_t)h.group_slots * sizeof(*ix_gid);
+	h.groups_off = h.users_off + (uint64_t)nu * sizeof(*urefs);
+	h.records_off = align8(h.groups_off + (uint64_t)ng * sizeof(*grefs));
+	h.file_size = h.records_off + h.records_size;
 	h.generation = old_generation(path) + 1;
 
-	file = malloc(h.file_size);
+	file = calloc(1, h.file_size); /* padding stays zero */
 	if (file == NULL) {
 		wo_error_set(err, WO_ERR_SYSTEM, "cache: out of memory");
 		goto out;
 	}
 	memcpy(file, &h, sizeof(h));
-	memcpy(file + h.users_off, urec, (size_t)nu * sizeof(*urec));
-	memcpy(file + h.groups_off, grec, (size_t)ng * sizeof(*grec));
 	memcpy(file + h.ix_uname_off, ix_uname, (size_t)h.user_slots * sizeof(*ix_uname));
 	memcpy(file + h.ix_uid_off, ix_uid, (size_t)h.user_slots * sizeof(*ix_uid));
 	memcpy(file + h.ix_gname_off, ix_gname, (size_t)h.group_slots * sizeof(*ix_gname));
 	memcpy(file + h.ix_gid_off, ix_gid, (size_t)h.group_slots * sizeof(*ix_gid));
-	memcpy(file + h.lists_off, lists, (size_t)n_words * sizeof(*lists));
-	memcpy(file + h.strings_off, st.buf, st.len);
+	memcpy(file + h.users_off, urefs, nu * sizeof(*urefs));
+	memcpy(file + h.groups_off, grefs, ng * sizeof(*grefs));
+	for (uint32_t i = 0; i < nu; i++)
+		put_user(file + h.records_off + (uint64_t)(urefs[i] - 1) * 8, &u[i],
+			 gids + first[i], n_gids[i]);
+	for (uint32_t i = 0; i < ng; i++)
+		put_group(file + h.records_off + (uint64_t)(grefs[i] - 1) * 8, &g[i]);
 	/* Checksum with the checksum field still zero, as the reader expects. */
 	h.checksum = wo_siphash24(h.hash_key, file, h.file_size);
 	memcpy(file + offsetof(struct wo_cache_header, checksum), &h.checksum,
@@ -425,21 +428,17 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	ret = wo_atomic_replace(path, file, h.file_size, 0644, err);
 	if (ret < 0)
 		wo_error_prefix(err, "cache");
-	goto out;
-toobig:
-	wo_error_set(err, WO_ERR_CONFIG, "cache: string area exceeds 4 GiB");
 out:
 	free(file);
-	strtab_free(&st);
 	free(ix_uname);
 	free(ix_uid);
 	free(ix_gname);
 	free(ix_gid);
-	free(urec);
-	free(grec);
-	free(lists);
-	free(ngids);
-	free(fill);
+	free(urefs);
+	free(grefs);
+	free(n_gids);
+	free(first);
+	free(gids);
 	return ret;
 }
 

@@ -96,16 +96,17 @@ struct out {
 	size_t left;
 };
 
-static char *put(struct out *o, const char *s)
+/* Copies s (len bytes and its NUL) to the caller's buffer, or NULL if the
+ * buffer is full. */
+static char *put(struct out *o, const char *s, size_t len)
 {
-	size_t n = strlen(s) + 1;
 	char *r = o->p;
 
-	if (n > o->left)
+	if (len >= o->left)
 		return NULL;
-	memcpy(r, s, n);
-	o->p += n;
-	o->left -= n;
+	memcpy(r, s, len + 1);
+	o->p += len + 1;
+	o->left -= len + 1;
 	return r;
 }
 
@@ -114,11 +115,11 @@ static int fill_passwd(const struct wo_cache_uview *v, struct passwd *pw, char *
 	struct out o = {buf, len};
 
 	/* "*": no password can match; authentication is WorkOS's. */
-	pw->pw_name = put(&o, v->name);
-	pw->pw_passwd = put(&o, "*");
-	pw->pw_gecos = put(&o, v->gecos);
-	pw->pw_dir = put(&o, v->dir);
-	pw->pw_shell = put(&o, v->shell);
+	pw->pw_name = put(&o, v->name, v->name_len);
+	pw->pw_passwd = put(&o, "*", 1);
+	pw->pw_gecos = put(&o, v->gecos, v->gecos_len);
+	pw->pw_dir = put(&o, v->dir, v->dir_len);
+	pw->pw_shell = put(&o, v->shell, v->shell_len);
 	if (!pw->pw_name || !pw->pw_passwd || !pw->pw_gecos || !pw->pw_dir || !pw->pw_shell)
 		return ERANGE;
 	pw->pw_uid = v->uid;
@@ -126,13 +127,13 @@ static int fill_passwd(const struct wo_cache_uview *v, struct passwd *pw, char *
 	return 0;
 }
 
-static int fill_group(const struct wo_cache_map *m, const struct wo_cache_gview *v,
-		      struct group *gr, char *buf, size_t len)
+static int fill_group(const struct wo_cache_gview *v, struct group *gr, char *buf, size_t len)
 {
 	uintptr_t mis = (uintptr_t)buf % alignof(char *);
 	size_t pad = mis ? alignof(char *) - mis : 0;
 	struct out o;
-	char **mem;
+	char **mem, *names;
+	size_t at = 0;
 
 	/* The member pointer array goes first, aligned, then the strings. */
 	if (len < pad || (len - pad) / sizeof(char *) < (size_t)v->n_members + 1)
@@ -140,20 +141,25 @@ static int fill_group(const struct wo_cache_map *m, const struct wo_cache_gview 
 	mem = (char **)(void *)(buf + pad);
 	o.p = (char *)(mem + v->n_members + 1);
 	o.left = len - pad - ((size_t)v->n_members + 1) * sizeof(char *);
-	for (uint32_t i = 0; i < v->n_members; i++) {
-		const char *s = wo_cache_map_string(m, v->members[i]);
-
-		if (s == NULL || !wo_name_is_valid(s))
-			return EINVAL;
-		mem[i] = put(&o, s);
-		if (mem[i] == NULL)
-			return ERANGE;
-	}
-	mem[v->n_members] = NULL;
-	gr->gr_name = put(&o, v->name);
-	gr->gr_passwd = put(&o, "*");
-	if (!gr->gr_name || !gr->gr_passwd)
+	gr->gr_name = put(&o, v->name, v->name_len);
+	gr->gr_passwd = put(&o, "*", 1);
+	if (!gr->gr_name || !gr->gr_passwd || v->members_size > o.left)
 		return ERANGE;
+	/* One copy of the whole member block, then split and checked in the
+	 * caller's buffer, where the names are final. */
+	names = o.p;
+	memcpy(names, v->members, v->members_size);
+	for (uint32_t i = 0; i < v->n_members; i++) {
+		int n = wo_name_span(names + at, v->members_size - at);
+
+		if (n < 0)
+			return EINVAL;
+		mem[i] = names + at;
+		at += (size_t)n + 1;
+	}
+	if (at != v->members_size)
+		return EINVAL;
+	mem[v->n_members] = NULL;
 	gr->gr_gid = v->gid;
 	gr->gr_mem = mem;
 	return 0;
@@ -202,7 +208,7 @@ enum nss_status _nss_workos_getgrnam_r(const char *name, struct group *gr, char 
 	if (wo_cache_acquire(&source, &m) < 0)
 		return unavailable(errnop);
 	r = wo_cache_group_by_name(m, name, &v);
-	st = status(r, r == 1 ? fill_group(m, &v, gr, buf, len) : 0, errnop);
+	st = status(r, r == 1 ? fill_group(&v, gr, buf, len) : 0, errnop);
 	wo_cache_map_release(m);
 	return st;
 }
@@ -218,7 +224,7 @@ enum nss_status _nss_workos_getgrgid_r(gid_t gid, struct group *gr, char *buf, s
 	if (wo_cache_acquire(&source, &m) < 0)
 		return unavailable(errnop);
 	r = wo_cache_group_by_gid(m, gid, &v);
-	st = status(r, r == 1 ? fill_group(m, &v, gr, buf, len) : 0, errnop);
+	st = status(r, r == 1 ? fill_group(&v, gr, buf, len) : 0, errnop);
 	wo_cache_map_release(m);
 	return st;
 }
@@ -303,7 +309,7 @@ enum nss_status _nss_workos_getgrent_r(struct group *gr, char *buf, size_t len, 
 	}
 	r = wo_cache_group_at(gr_map, gr_next, &v);
 	if (r == 1)
-		fill = fill_group(gr_map, &v, gr, buf, len);
+		fill = fill_group(&v, gr, buf, len);
 	st = status(r, fill, errnop);
 	if (st == NSS_STATUS_SUCCESS)
 		gr_next++;

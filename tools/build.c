@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_read.h"
 #include "idmap.h"
 #include "localdb.h"
 #include "mapping.h"
@@ -164,23 +165,6 @@ static uint32_t parse_uid(const char *s)
 	return v <= UINT32_MAX ? (uint32_t)v : 0;
 }
 
-/* What the cache accepts as a WorkOS id: [A-Za-z0-9_-], 1..WO_CACHE_ID_MAX. */
-static bool workos_id_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > WO_CACHE_ID_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* --- roles ------------------------------------------------------------------------- */
 
 static int cmp_str_ptr(const void *a, const void *b)
@@ -296,7 +280,7 @@ static void name_members(const struct wo_config *cfg, const struct sync_director
 		struct cand *c = &cands[i];
 
 		c->member = i;
-		if (!workos_id_ok(m->user_id)) {
+		if (!wo_cache_id_is_valid(m->user_id, strlen(m->user_id))) {
 			sync_warn("member with an unusable WorkOS user id left out");
 		} else if (wo_map_username(cfg, &in, c->name, &err) != 0) {
 			sync_warn("member %s: %s; left out", m->user_id, err.message);
@@ -352,7 +336,7 @@ static int allocate(const struct wo_config *cfg, const struct sync_directory *di
 	 * depend on host-local facts like /etc/passwd names, or hosts would
 	 * drift apart; a number given now is simply kept for later. */
 	for (size_t i = 0; i < dir->n; i++)
-		if (workos_id_ok(dir->v[i].user_id) &&
+		if (wo_cache_id_is_valid(dir->v[i].user_id, strlen(dir->v[i].user_id)) &&
 		    wo_idmap_request(map, WO_IDMAP_USER, dir->v[i].user_id,
 				     parse_uid(dir->v[i].meta_uid), err) != 0)
 			return -1;

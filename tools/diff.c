@@ -106,21 +106,20 @@ static void diff_users(FILE *out, const struct wo_cache_uview *old, size_t n_old
 	}
 }
 
-/* Old members' names, sorted: a heap array of pointers into the map. */
-static const char **old_members(const struct wo_cache_map *map, const struct wo_cache_gview *g)
+/* Old members' names, sorted: a heap array of pointers into the map, *n of
+ * them (fewer than g->n_members if the old block is damaged). */
+static const char **old_members(const struct wo_cache_gview *g, size_t *n)
 {
 	const char **v = malloc((g->n_members ? g->n_members : 1) * sizeof(*v));
-	size_t n = 0;
+	uint32_t pos = 0;
+	const char *s;
 
+	*n = 0;
 	if (v == NULL)
 		return NULL;
-	for (uint32_t k = 0; k < g->n_members; k++) {
-		const char *s = wo_cache_map_string(map, g->members[k]);
-
-		if (s != NULL)
-			v[n++] = s;
-	}
-	qsort(v, n, sizeof(*v), cmp_str_ptr);
+	while (*n < g->n_members && (s = wo_cache_member_next(g, &pos)) != NULL)
+		v[(*n)++] = s;
+	qsort(v, *n, sizeof(*v), cmp_str_ptr);
 	return v;
 }
 
@@ -171,12 +170,13 @@ static void diff_groups(FILE *out, const struct wo_cache_map *map, const struct 
 			char *buf = NULL;
 			size_t len = 0;
 			FILE *mem = open_memstream(&buf, &len);
-			const char **om = old_members(map, o);
+			size_t n_om;
+			const char **om = old_members(o, &n_om);
 
 			if (mem != NULL) {
 				num_field(mem, &any, "gid", o->gid, g->gid);
 				if (om != NULL)
-					diff_members(mem, &any, om, o->n_members, g->members,
+					diff_members(mem, &any, om, n_om, g->members,
 						     g->n_members);
 				fclose(mem);
 			}

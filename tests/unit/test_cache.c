@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cache format end to end: writer validation, round trip through every
- * lookup, atomic replacement, and hostile files (truncated, flipped, forged
- * counts and offsets, wrong owner) that must be refused or answered without
- * ever reading outside the file.
+ * The cache format end to end: writer validation, the bytes it lays down,
+ * round trip through every lookup, atomic replacement, and hostile files
+ * (truncated, flipped, forged counts and offsets, damaged records, wrong
+ * owner) that must be refused or answered without ever reading outside the
+ * file or handing out a bad name.
  */
 #include "autoconfig.h"
 
@@ -15,6 +16,7 @@
 #include "cache.h"
 #include "cache_hash.h"
 #include "cache_read.h"
+#include "names.h"
 #include "tap.h"
 
 #include "cache_fixture.h"
@@ -50,6 +52,7 @@ static void test_round_trip(void)
 	struct wo_cache_uview u;
 	struct wo_cache_gview g;
 	struct wo_cache *c;
+	uint32_t refs[FX_NU + FX_NG] = {0};
 	int all = 1;
 
 	ok(fx_write(path) == 0, "write the fixture cache");
@@ -62,26 +65,57 @@ static void test_round_trip(void)
 	for (size_t i = 0; i < FX_NU; i++) {
 		const struct wo_cache_user *x = &fx_users[i];
 
-		all &= wo_cache_user_by_name(m, x->name, &u) == 1 && u.index == i &&
-		       u.uid == x->uid && u.gid == x->gid && !strcmp(u.gecos, x->gecos) &&
-		       !strcmp(u.dir, x->dir) && !strcmp(u.shell, x->shell) &&
-		       !strcmp(u.workos_id, x->workos_id);
-		all &= wo_cache_user_by_uid(m, x->uid, &u) == 1 && !strcmp(u.name, x->name);
-		all &= wo_cache_user_at(m, (uint32_t)i, &u) == 1 && !strcmp(u.name, x->name);
+		if (wo_cache_user_by_name(m, x->name, &u) != 1) {
+			all = 0;
+			continue;
+		}
+		refs[i] = u.ref;
+		all &= !strcmp(u.name, x->name) && u.uid == x->uid && u.gid == x->gid &&
+		       !strcmp(u.gecos, x->gecos) && !strcmp(u.dir, x->dir) &&
+		       !strcmp(u.shell, x->shell) && !strcmp(u.workos_id, x->workos_id);
+		all &= u.name_len == strlen(x->name) && u.gecos_len == strlen(x->gecos) &&
+		       u.dir_len == strlen(x->dir) && u.shell_len == strlen(x->shell);
+		/* The same record through the other index and the enumeration. */
+		all &= wo_cache_user_by_uid(m, x->uid, &u) == 1 && !strcmp(u.name, x->name) &&
+		       u.ref == refs[i];
+		all &= wo_cache_user_at(m, (uint32_t)i, &u) == 1 && !strcmp(u.name, x->name) &&
+		       u.ref == refs[i];
 	}
-	ok(all, "each user by name, by uid and by position, every field");
+	ok(all, "each user by name, by uid and by position, every field and length");
 	all = 1;
 	for (size_t i = 0; i < FX_NG; i++) {
 		const struct wo_cache_group *x = &fx_groups[i];
+		uint32_t pos = 0, size = 0;
 
-		all &= wo_cache_group_by_name(m, x->name, &g) == 1 && g.gid == x->gid &&
-		       g.n_members == x->n_members;
-		for (size_t j = 0; all && j < x->n_members; j++)
-			all &= !strcmp(wo_cache_map_string(m, g.members[j]), x->members[j]);
-		all &= wo_cache_group_by_gid(m, x->gid, &g) == 1 && !strcmp(g.name, x->name);
-		all &= wo_cache_group_at(m, (uint32_t)i, &g) == 1 && !strcmp(g.name, x->name);
+		if (wo_cache_group_by_name(m, x->name, &g) != 1) {
+			all = 0;
+			continue;
+		}
+		refs[FX_NU + i] = g.ref;
+		all &= !strcmp(g.name, x->name) && g.name_len == strlen(x->name) &&
+		       g.gid == x->gid && g.n_members == x->n_members;
+		for (size_t j = 0; j < x->n_members; j++) {
+			const char *s = wo_cache_member_next(&g, &pos);
+
+			all &= s != NULL && !strcmp(s, x->members[j]);
+			size += (uint32_t)strlen(x->members[j]) + 1;
+		}
+		/* n_members names use the block up exactly. */
+		all &= g.members_size == size && pos == size &&
+		       wo_cache_member_next(&g, &pos) == NULL && pos == size;
+		all &= wo_cache_group_by_gid(m, x->gid, &g) == 1 && !strcmp(g.name, x->name) &&
+		       g.ref == refs[FX_NU + i];
+		all &= wo_cache_group_at(m, (uint32_t)i, &g) == 1 && !strcmp(g.name, x->name) &&
+		       g.ref == refs[FX_NU + i];
 	}
 	ok(all, "each group by name, by gid and by position, members in order");
+	all = 1;
+	for (size_t i = 0; i < FX_NU + FX_NG; i++) {
+		all &= refs[i] != 0;
+		for (size_t j = 0; j < i; j++)
+			all &= refs[i] != refs[j];
+	}
+	ok(all, "every entry has its own nonzero ref");
 	ok(wo_cache_user_by_name(m, "alice", &u) == 1 && u.n_gids == 2 && u.gids[0] == 100001 &&
 		   u.gids[1] == 100002,
 	   "alice's supplementary gids: admin, dev");
@@ -147,6 +181,127 @@ static void test_empty(void)
 		   wo_cache_user_by_uid(m, 200001, &u) == 0,
 	   "lookups in an empty cache find nothing");
 	wo_cache_map_release(m);
+}
+
+/* Takes the string `want` at *s, stored as the format says: its bytes, then
+ * a NUL, with the length the record's fixed part gives. */
+static int take_str(const char **s, size_t len, const char *want)
+{
+	int r = len == strlen(want) && memcmp(*s, want, len + 1) == 0;
+
+	*s += len + 1;
+	return r;
+}
+
+/* The record of `ref` in the image `buf` if `size` bytes of it lie inside
+ * the records area, else NULL. */
+static const unsigned char *rec_at(const unsigned char *buf, uint32_t ref, uint64_t size)
+{
+	const struct wo_cache_header *h = (const void *)buf;
+	uint64_t off = ((uint64_t)ref - 1) * 8;
+
+	if (ref == 0 || off > h->records_size || h->records_size - off < size)
+		return NULL;
+	return buf + h->records_off + off;
+}
+
+/* The writer's bytes against lib/cache_format.h, without the reader, so a
+ * writer and a reader that agree on a wrong layout do not pass together. */
+static void test_layout(void)
+{
+	const struct wo_cache_header *h;
+	unsigned char *buf;
+	size_t len;
+	uint64_t start[FX_NU + FX_NG] = {0}, end[FX_NU + FX_NG] = {0};
+	uint32_t max_uref = 0, min_gref = UINT32_MAX;
+	int all = 1, sections;
+
+	ok(fx_write(path) == 0, "fixture for the layout checks");
+	buf = fx_slurp(path, &len);
+	h = (const void *)buf;
+	sections = len >= sizeof(*h) && h->version == WO_CACHE_VERSION &&
+		   h->header_size == sizeof(*h) && h->flags == 0 && h->file_size == len &&
+		   h->n_users == FX_NU && h->n_groups == FX_NG;
+	ok(sections, "header: version %d, sizes, counts", WO_CACHE_VERSION);
+	/* The walks below trust the counts and offsets checked here. */
+	sections = sections && h->ix_uname_off >= sizeof(*h) &&
+		   h->ix_uid_off >= h->ix_uname_off + 8ull * h->user_slots &&
+		   h->ix_gname_off >= h->ix_uid_off + 8ull * h->user_slots &&
+		   h->ix_gid_off >= h->ix_gname_off + 8ull * h->group_slots &&
+		   h->users_off >= h->ix_gid_off + 8ull * h->group_slots &&
+		   h->groups_off >= h->users_off + 4ull * h->n_users &&
+		   h->records_off >= h->groups_off + 4ull * h->n_groups &&
+		   h->records_off % 8 == 0 && h->records_off <= len &&
+		   h->records_size <= len - h->records_off;
+	ok(sections, "sections in the documented order, records 8-aligned and inside the file");
+	if (!sections) {
+		free(buf);
+		return;
+	}
+	for (uint32_t i = 0; i < FX_NU; i++) {
+		const struct wo_cache_user *x = &fx_users[i];
+		uint32_t ref = ((const uint32_t *)(const void *)(buf + h->users_off))[i];
+		const struct wo_cache_urec *r = (const void *)rec_at(buf, ref, sizeof(*r));
+		uint64_t size;
+		const char *s;
+
+		if (r == NULL) {
+			all = 0;
+			continue;
+		}
+		size = sizeof(*r) + 4ull * r->n_gids + r->name_len + r->gecos_len + r->dir_len +
+		       r->shell_len + r->id_len + 5;
+		if (rec_at(buf, ref, size) == NULL) {
+			all = 0;
+			continue;
+		}
+		start[i] = (uint64_t)(ref - 1) * 8;
+		end[i] = start[i] + size;
+		max_uref = ref > max_uref ? ref : max_uref;
+		s = (const char *)(r + 1) + 4 * r->n_gids;
+		all &= r->uid == x->uid && r->gid == x->gid && r->reserved[0] == 0 &&
+		       r->reserved[1] == 0 && r->reserved[2] == 0;
+		all &= take_str(&s, r->name_len, x->name) && take_str(&s, r->gecos_len, x->gecos) &&
+		       take_str(&s, r->dir_len, x->dir) && take_str(&s, r->shell_len, x->shell) &&
+		       take_str(&s, r->id_len, x->workos_id);
+	}
+	ok(all, "user records: fixed part, gids, then five NUL-terminated strings");
+	all = 1;
+	for (uint32_t i = 0; i < FX_NG; i++) {
+		const struct wo_cache_group *x = &fx_groups[i];
+		uint32_t ref = ((const uint32_t *)(const void *)(buf + h->groups_off))[i];
+		const struct wo_cache_grec *r = (const void *)rec_at(buf, ref, sizeof(*r));
+		uint64_t size;
+		const char *s;
+
+		if (r == NULL) {
+			all = 0;
+			continue;
+		}
+		size = sizeof(*r) + r->name_len + 1ull + r->members_size;
+		if (rec_at(buf, ref, size) == NULL) {
+			all = 0;
+			continue;
+		}
+		start[FX_NU + i] = (uint64_t)(ref - 1) * 8;
+		end[FX_NU + i] = start[FX_NU + i] + size;
+		min_gref = ref < min_gref ? ref : min_gref;
+		s = (const char *)(r + 1);
+		all &= r->gid == x->gid && r->n_members == x->n_members && r->reserved[0] == 0 &&
+		       r->reserved[1] == 0 && r->reserved[2] == 0 &&
+		       take_str(&s, r->name_len, x->name);
+		for (size_t j = 0; j < x->n_members; j++)
+			all &= take_str(&s, strlen(x->members[j]), x->members[j]);
+		all &= s == (const char *)(r + 1) + r->name_len + 1 + r->members_size;
+	}
+	ok(all, "group records: fixed part, name, then exactly members_size bytes of members");
+	ok(max_uref < min_gref, "every user record comes before every group record");
+	all = 1;
+	for (size_t i = 0; i < FX_NU + FX_NG; i++)
+		for (size_t j = 0; j < i; j++)
+			all &= end[i] <= start[j] || end[j] <= start[i];
+	ok(all, "no two records overlap");
+	free(buf);
 }
 
 /* Every refusal leaves the previous file byte for byte. */
@@ -290,8 +445,55 @@ static void test_lock(void)
 	close(fd2);
 }
 
+/* Reads a view string to its terminator, which the view says is at `len`:
+ * under ASan a length that lies about the bytes behind it shows. */
+static size_t touch(const char *s, uint32_t len)
+{
+	size_t sum = 0;
+
+	for (uint32_t i = 0; i <= len; i++)
+		sum += (unsigned char)s[i];
+	return sum;
+}
+
+/* Names poke() was handed that are not valid names ending at their length:
+ * the reader promises there are none, whatever the file holds. */
+static size_t bad_names;
+
+static void check_name(const char *s, uint32_t len)
+{
+	bad_names += !wo_name_is_valid_n(s, len) || s[len] != '\0';
+}
+
+static size_t touch_user(const struct wo_cache_uview *u)
+{
+	size_t sum = touch(u->name, u->name_len) + touch(u->gecos, u->gecos_len) +
+		     touch(u->dir, u->dir_len) + touch(u->shell, u->shell_len) +
+		     strlen(u->workos_id);
+
+	for (uint32_t k = 0; k < u->n_gids; k++)
+		sum += u->gids[k];
+	check_name(u->name, u->name_len);
+	return sum;
+}
+
+static size_t touch_group(const struct wo_cache_gview *g)
+{
+	size_t sum = touch(g->name, g->name_len);
+	const char *s;
+	uint32_t pos = 0;
+
+	check_name(g->name, g->name_len);
+	while ((s = wo_cache_member_next(g, &pos)) != NULL) {
+		check_name(s, (uint32_t)strlen(s));
+		sum += strlen(s);
+	}
+	return sum + pos;
+}
+
 /* Opens `buf` as a cache the way the NSS module does and, if accepted,
- * runs every lookup on it.  Returns 1 if the map was accepted. */
+ * runs every lookup on it and reads everything they return.  Returns 1 if
+ * the map was accepted. */
 static int poke(const void *buf, size_t len)
 {
 	static const char *const names[] = {"alice", "bob", "carol", "dave", "workos-dev",
@@ -307,26 +509,75 @@ static int poke(const void *buf, size_t len)
 		return 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (wo_cache_user_by_name(m, names[i], &u) == 1)
-			sink += strlen(u.name) + strlen(u.gecos) + strlen(u.dir) + u.n_gids;
+			sink += touch_user(&u);
 		if (wo_cache_group_by_name(m, names[i], &g) == 1)
-			for (uint32_t j = 0; j < g.n_members; j++) {
-				const char *s = wo_cache_map_string(m, g.members[j]);
-				sink += s ? strlen(s) : 0;
-			}
+			sink += touch_group(&g);
 	}
 	for (uint32_t id = 0; id < 8; id++) {
-		wo_cache_user_by_uid(m, 200000 + id, &u);
-		wo_cache_group_by_gid(m, 100000 + id, &g);
+		if (wo_cache_user_by_uid(m, 200000 + id, &u) == 1)
+			sink += touch_user(&u);
+		if (wo_cache_group_by_gid(m, 100000 + id, &g) == 1)
+			sink += touch_group(&g);
 	}
 	for (uint32_t i = 0; i < wo_cache_map_n_users(m) && i < 64; i++)
 		if (wo_cache_user_at(m, i, &u) == 1)
-			for (uint32_t k = 0; k < u.n_gids; k++)
-				sink += u.gids[k];
+			sink += touch_user(&u);
 	for (uint32_t i = 0; i < wo_cache_map_n_groups(m) && i < 64; i++)
-		wo_cache_group_at(m, i, &g);
+		if (wo_cache_group_at(m, i, &g) == 1)
+			sink += touch_group(&g);
 	wo_cache_map_release(m);
 	(void)sink;
 	return 1;
+}
+
+/* poke()s a damaged image and maps it again for the assertions: NULL if
+ * the header check refused it. */
+static struct wo_cache_map *damaged(const unsigned char *buf, size_t len)
+{
+	if (!poke(buf, len))
+		return NULL;
+	return wo_cache_map_open(path, 0, false, NULL);
+}
+
+/* The ref of user or group i in the enumeration arrays of an image. */
+static uint32_t user_ref(const unsigned char *buf, uint32_t i)
+{
+	const struct wo_cache_header *h = (const void *)buf;
+
+	return ((const uint32_t *)(const void *)(buf + h->users_off))[i];
+}
+
+static uint32_t group_ref(const unsigned char *buf, uint32_t i)
+{
+	const struct wo_cache_header *h = (const void *)buf;
+
+	return ((const uint32_t *)(const void *)(buf + h->groups_off))[i];
+}
+
+/* The record of a ref, to damage it. */
+static void *rec(unsigned char *buf, uint32_t ref)
+{
+	const struct wo_cache_header *h = (const void *)buf;
+
+	return buf + h->records_off + ((uint64_t)ref - 1) * 8;
+}
+
+/* String k of a user record (name, gecos, dir, shell, workos_id) and its
+ * length. */
+static char *urec_str(struct wo_cache_urec *r, int k, size_t *len)
+{
+	const size_t lens[] = {r->name_len, r->gecos_len, r->dir_len, r->shell_len, r->id_len};
+	char *s = (char *)(r + 1) + 4 * r->n_gids;
+
+	for (int i = 0; i < k; i++)
+		s += lens[i] + 1;
+	*len = lens[k];
+	return s;
+}
+
+static char *grec_members(struct wo_cache_grec *r)
+{
+	return (char *)(r + 1) + r->name_len + 1;
 }
 
 static void test_hostile(void)
@@ -363,6 +614,7 @@ static void test_hostile(void)
 		}
 	}
 	is_int(verified, 0, "none of %zu flipped files passes wo_cache_verify", flips);
+	is_int(bad_names, 0, "no lookup in a flipped file hands out an invalid name");
 
 #define FORGE(what, stmt)                                                                         \
 	do {                                                                                      \
@@ -373,8 +625,10 @@ static void test_hostile(void)
 	} while (0)
 	FORGE("bad magic", h->magic[0] = 'X');
 	FORGE("other byte order", h->bom = 0x04030201);
-	FORGE("version 2", h->version = 2);
+	FORGE("version 1, the old layout", h->version = 1);
+	FORGE("version 3", h->version = 3);
 	FORGE("header size", h->header_size = 8);
+	FORGE("flags", h->flags = 1);
 	FORGE("file size", h->file_size = len + 1);
 	FORGE("n_users 2^32-1", h->n_users = UINT32_MAX);
 	FORGE("n_groups 2^32-1", h->n_groups = UINT32_MAX);
@@ -382,61 +636,372 @@ static void test_hostile(void)
 	FORGE("slots not a power of two", h->user_slots = 12);
 	FORGE("slots zero", h->group_slots = 0);
 	FORGE("slots huge", h->user_slots = 1u << 31);
-	FORGE("list words past the end", h->n_list_words = UINT32_MAX);
-	FORGE("strings past the end", h->strings_size = UINT32_MAX);
-	FORGE("strings not terminated", bad[len - 1] = 'x');
+	FORGE("index past the end", h->user_slots = WO_CACHE_MAX_SLOTS);
+	FORGE("ix offset inside the header", h->ix_uid_off = 8);
+	FORGE("ix running past the end", h->ix_gname_off = (len - 8) & ~(size_t)7);
+	FORGE("unaligned ix offset", h->ix_gid_off += 1);
 	FORGE("users offset past the end", h->users_off = len + 8);
 	FORGE("users offset 2^64-8", h->users_off = UINT64_MAX - 7);
-	FORGE("ix offset inside the header", h->ix_uid_off = 8);
-	FORGE("unaligned offset", h->lists_off += 1);
-	FORGE("strings offset wraps", h->strings_off = UINT64_MAX);
+	FORGE("users refs running past the end", h->users_off = (len - 4) & ~(size_t)3);
+	FORGE("unaligned users offset", h->users_off += 1);
+	FORGE("groups offset past the end", h->groups_off = len & ~(size_t)3);
+	FORGE("groups offset inside the header", h->groups_off = 0);
+	FORGE("unaligned groups offset", h->groups_off += 2);
+	FORGE("records one byte past the end", h->records_size = len - h->records_off + 1);
+	FORGE("records size 2^64-1", h->records_size = UINT64_MAX);
+	FORGE("records offset past the end", (h->records_off = len + 8, h->records_size = 0));
+	FORGE("records offset inside the header", h->records_off = 8);
+	/* 4-aligned and inside the file: only the 8-byte rule refuses it. */
+	FORGE("unaligned records offset", (h->records_off += 4, h->records_size -= 4));
+	FORGE("records offset wraps", h->records_off = UINT64_MAX);
+	FORGE("records offset 2^64-8", (h->records_off = UINT64_MAX - 7, h->records_size = 16));
 #undef FORGE
 
-	/* Accepted headers with lying contents: lookups report corruption. */
+	/* Accepted headers with lying contents: lookups report corruption.
+	 * Records are found the way the reader finds them: the ref in the
+	 * enumeration array, the record at (ref - 1) * 8 in the records area.
+	 * The fixture's users are alice, bob, carol and its groups
+	 * workos-users, workos-admin, workos-dev, in that order. */
 	{
+		static const char bad_chars[] = {':', '\n', 'A', '\0', '\xff'};
+		const struct wo_cache_header *gh = (const void *)good;
 		struct wo_cache_urec *ur;
+		struct wo_cache_grec *gr;
 		struct wo_cache_slot *ix;
 		struct wo_cache_map *m;
 		struct wo_cache_uview u;
 		struct wo_cache_gview g;
-		uint64_t hash;
+		uint32_t last, pos, n;
+		uint64_t hash, end;
+		const char *s;
+		size_t slen;
+		char *p;
+		int all;
 
+		/* The user record with the highest ref: only group records
+		 * follow it, fewer than 255 bytes of them. */
 		memcpy(bad, good, len);
 		h = (struct wo_cache_header *)(void *)bad;
-		ur = (struct wo_cache_urec *)(void *)(bad + h->users_off);
-		ur[0].name = UINT32_MAX;
-		ur[1].gids = h->n_list_words - 1;
-		bad[h->lists_off + 4 * (h->n_list_words - 1)] = 0x7f; /* count 127, past the end */
-		ok(poke(bad, len), "record damage is not visible in the header");
-		m = wo_cache_map_open(path, 0, false, NULL);
-		ok(m && wo_cache_user_at(m, 0, &u) == -1, "name offset out of range: corrupt");
-		ok(m && wo_cache_user_by_uid(m, 200001, &u) == -1, "via the uid index too");
-		ok(m && wo_cache_user_by_name(m, "bob", &u) == -1, "list running off the end: corrupt");
+		last = 0;
+		for (uint32_t i = 1; i < FX_NU; i++)
+			if (user_ref(bad, i) > user_ref(bad, last))
+				last = i;
+		ur = rec(bad, user_ref(bad, last));
+		ur->name_len = UINT8_MAX;
+		end = (uint64_t)((unsigned char *)urec_str(ur, 4, &slen) - (bad + h->records_off)) +
+		      slen + 1;
+		m = damaged(bad, len);
+		ok(m != NULL, "record damage is not visible in the header");
+		ok(m && end > h->records_size && wo_cache_user_at(m, last, &u) == -1,
+		   "name length running past the records area: corrupt");
+		ok(m && wo_cache_user_by_uid(m, fx_users[last].uid, &u) == -1,
+		   "via the uid index too");
+		ok(m && wo_cache_user_by_name(m, fx_users[last].name, &u) == -1,
+		   "and via the name index");
+		ok(m && wo_cache_user_by_name(m, fx_users[(last + 1) % FX_NU].name, &u) == 1,
+		   "the damage stays local: another user is still found");
 		wo_cache_map_release(m);
 
 		memcpy(bad, good, len);
+		ur = rec(bad, user_ref(bad, 0));
+		ur->dir_len = UINT16_MAX;
+		m = damaged(bad, len);
+		ok(m && wo_cache_user_at(m, 0, &u) == -1 &&
+			   wo_cache_user_by_name(m, "alice", &u) == -1,
+		   "a record followed by others whose lengths run past the area: corrupt");
+		wo_cache_map_release(m);
+
+		all = 1;
+		for (int k = 0; k < 5; k++) {
+			memcpy(bad, good, len);
+			ur = rec(bad, user_ref(bad, 0));
+			p = urec_str(ur, k, &slen);
+			p[slen] = 'x';
+			m = damaged(bad, len);
+			all &= m && wo_cache_user_at(m, 0, &u) == -1 &&
+			       wo_cache_user_by_uid(m, 200001, &u) == -1 &&
+			       wo_cache_user_by_name(m, "alice", &u) == -1 &&
+			       wo_cache_user_by_name(m, "bob", &u) == 1;
+			wo_cache_map_release(m);
+		}
+		ok(all,
+		   "a missing NUL after any of a user's five strings: corrupt, that user only");
+
+		/* gecos, dir and shell end up in passwd lines: a ':' or a
+		 * newline there would forge fields or lines. */
+		all = 1;
+		for (int k = 1; k <= 3; k++) {
+			const char bad_field[] = {':', '\n', '\x7f'};
+
+			for (size_t c = 0; c < sizeof(bad_field); c++) {
+				memcpy(bad, good, len);
+				ur = rec(bad, user_ref(bad, 0));
+				p = urec_str(ur, k, &slen);
+				if (slen == 0)
+					continue;
+				p[slen - 1] = bad_field[c];
+				m = damaged(bad, len);
+				all &= m && wo_cache_user_at(m, 0, &u) == -1 &&
+				       wo_cache_user_by_uid(m, 200001, &u) == -1 &&
+				       wo_cache_user_by_name(m, "alice", &u) == -1;
+				wo_cache_map_release(m);
+			}
+		}
+		memcpy(bad, good, len);
+		ur = rec(bad, user_ref(bad, 0));
+		urec_str(ur, 2, &slen)[0] = 'h';
+		m = damaged(bad, len);
+		all &= m && wo_cache_user_by_name(m, "alice", &u) == -1;
+		wo_cache_map_release(m);
+		ok(all, "gecos, dir or shell with ':', newline or DEL, or a relative home: corrupt");
+
+		/* The WorkOS id goes into API paths: the PAM side refuses a
+		 * bad one even in a file whose checksum is right. */
+		memcpy(bad, good, len);
 		h = (struct wo_cache_header *)(void *)bad;
-		ix = (struct wo_cache_slot *)(void *)(bad + h->ix_uname_off);
-		hash = wo_siphash24(h->hash_key, "alice", 5);
-		for (uint32_t i = 0; i < h->user_slots; i++)
-			ix[i] = (struct wo_cache_slot){.tag = (uint32_t)(hash >> 32), .ref = 1000};
-		poke(bad, len);
-		m = wo_cache_map_open(path, 0, false, NULL);
-		ok(m && wo_cache_user_by_name(m, "alice", &u) == -1,
-		   "index slot pointing past the records: corrupt");
+		ur = rec(bad, user_ref(bad, 0));
+		urec_str(ur, 4, &slen)[0] = '/';
+		h->checksum = 0;
+		h->checksum = wo_siphash24(h->hash_key, bad, len);
+		{
+			struct wo_cache_user_info *info = NULL;
+			struct wo_cache *c;
+
+			ok(poke(bad, len), "a record with a '/' in its WorkOS id maps");
+			c = wo_cache_open(path, &err);
+			ok(c && wo_cache_find_user(c, "alice", &info, &err) == -1 && info == NULL,
+			   "wo_cache_find_user refuses the id: %s", err.message);
+			ok(c && wo_cache_find_user(c, "bob", &info, &err) == 1,
+			   "and still finds another user");
+			wo_cache_user_info_free(info);
+			wo_cache_close(c);
+			ok(wo_cache_verify(path, NULL, &err) < 0, "wo_cache_verify refuses it too");
+		}
+
+		all = 1;
+		for (size_t k = 0; k < sizeof(bad_chars); k++) {
+			memcpy(bad, good, len);
+			ur = rec(bad, user_ref(bad, 0));
+			urec_str(ur, 0, &slen)[2] = bad_chars[k];
+			m = damaged(bad, len);
+			/* By name the key is compared, so the stored name is
+			 * simply not "alice". */
+			all &= m && wo_cache_user_at(m, 0, &u) == -1 &&
+			       wo_cache_user_by_uid(m, 200001, &u) == -1 &&
+			       wo_cache_user_by_name(m, "alice", &u) != 1;
+			wo_cache_map_release(m);
+
+			memcpy(bad, good, len);
+			gr = rec(bad, group_ref(bad, 1));
+			((char *)(gr + 1))[2] = bad_chars[k];
+			m = damaged(bad, len);
+			all &= m && wo_cache_group_at(m, 1, &g) == -1 &&
+			       wo_cache_group_by_gid(m, 100001, &g) == -1 &&
+			       wo_cache_group_by_name(m, "workos-admin", &g) != 1;
+			wo_cache_map_release(m);
+		}
+		ok(all, "a stored name with ':', newline, capital, NUL or 0xff: corrupt by id and "
+			"position, not found by name");
+
+		memcpy(bad, good, len);
+		ur = rec(bad, user_ref(bad, 1));
+		ur->n_gids = UINT16_MAX;
+		m = damaged(bad, len);
+		ok(m && wo_cache_user_by_name(m, "bob", &u) == -1 &&
+			   wo_cache_user_by_uid(m, 200002, &u) == -1 &&
+			   wo_cache_user_at(m, 1, &u) == -1,
+		   "n_gids too big for the records area: corrupt");
+		wo_cache_map_release(m);
+
+		/* Refs at and past the end of the area: the first that starts
+		 * there, the last 8-byte unit (too short for a fixed part), and
+		 * the largest there is. */
+		all = 1;
+		for (int k = 0; k < 3; k++) {
+			uint32_t ref = k == 0 ? (uint32_t)(gh->records_size / 8) + 1
+				     : k == 1 ? (uint32_t)((gh->records_size - 1) / 8) + 1
+					      : UINT32_MAX;
+
+			memcpy(bad, good, len);
+			h = (struct wo_cache_header *)(void *)bad;
+			ix = (struct wo_cache_slot *)(void *)(bad + h->ix_uname_off);
+			hash = wo_siphash24(h->hash_key, "alice", 5);
+			for (uint32_t i = 0; i < h->user_slots; i++)
+				ix[i] = (struct wo_cache_slot){.tag = (uint32_t)(hash >> 32),
+							       .ref = ref};
+			ix = (struct wo_cache_slot *)(void *)(bad + h->ix_gname_off);
+			hash = wo_siphash24(h->hash_key, "workos-dev", 10);
+			for (uint32_t i = 0; i < h->group_slots; i++)
+				ix[i] = (struct wo_cache_slot){.tag = (uint32_t)(hash >> 32),
+							       .ref = ref};
+			m = damaged(bad, len);
+			all &= m && wo_cache_user_by_name(m, "alice", &u) == -1 &&
+			       wo_cache_group_by_name(m, "workos-dev", &g) == -1;
+			wo_cache_map_release(m);
+		}
+		ok(all, "index slots pointing at or past the end of the records: corrupt");
+
+		/* A ref to a record of the other kind, or into the middle of
+		 * one, reads whatever is there as the wrong struct: it must
+		 * not come back as a match. */
+		all = 1;
+		for (uint32_t k = 0; k < FX_NU + FX_NG + 1; k++) {
+			/* The groups and a ref 8 bytes into alice's record go
+			 * into the uid index, the users into the gid index. */
+			bool into_uid = k < FX_NG || k == FX_NG + FX_NU;
+			uint32_t ref;
+
+			if (k < FX_NG)
+				ref = group_ref(good, k);
+			else if (k < FX_NG + FX_NU)
+				ref = user_ref(good, k - FX_NG);
+			else
+				ref = user_ref(good, 0) + 1;
+			memcpy(bad, good, len);
+			h = (struct wo_cache_header *)(void *)bad;
+			ix = (struct wo_cache_slot *)(void *)(bad + (into_uid ? h->ix_uid_off
+									     : h->ix_gid_off));
+			n = into_uid ? h->user_slots : h->group_slots;
+			for (uint32_t i = 0; i < n; i++)
+				if (ix[i].ref != 0)
+					ix[i].ref = ref;
+			m = damaged(bad, len);
+			all &= m != NULL;
+			for (uint32_t i = 0; m && i < 3; i++)
+				all &= into_uid ? wo_cache_user_by_uid(m, 200001 + i, &u) != 1
+						: wo_cache_group_by_gid(m, 100000 + i, &g) != 1;
+			wo_cache_map_release(m);
+		}
+		ok(all, "group records in the uid index, user records in the gid index, a ref into "
+			"a record: never a match");
+
+		memcpy(bad, good, len);
+		h = (struct wo_cache_header *)(void *)bad;
+		((uint32_t *)(void *)(bad + h->users_off))[1] = 0;
+		((uint32_t *)(void *)(bad + h->users_off))[2] = UINT32_MAX;
+		((uint32_t *)(void *)(bad + h->users_off))[0] = group_ref(bad, 2);
+		((uint32_t *)(void *)(bad + h->groups_off))[2] = 0;
+		((uint32_t *)(void *)(bad + h->groups_off))[0] = user_ref(good, 0);
+		m = damaged(bad, len);
+		ok(m && wo_cache_user_at(m, 1, &u) == -1 && wo_cache_user_at(m, 2, &u) == -1 &&
+			   wo_cache_group_at(m, 2, &g) == -1,
+		   "enumeration refs 0 and 2^32-1: corrupt");
+		ok(m && wo_cache_user_at(m, 0, &u) != 1 && wo_cache_group_at(m, 0, &g) != 1,
+		   "enumeration refs to the other kind of record: never an entry");
+		wo_cache_map_release(m);
+
+		/* workos-dev's members block: "alice\0carol\0bob\0".  The
+		 * lookup hands the block out unchecked; the walk stops at the
+		 * first bad name, short of members_size. */
+		all = 1;
+		for (size_t k = 0; k < sizeof(bad_chars); k++) {
+			memcpy(bad, good, len);
+			gr = rec(bad, group_ref(bad, 2));
+			grec_members(gr)[6] = bad_chars[k];
+			m = damaged(bad, len);
+			pos = 0;
+			all &= m && wo_cache_group_by_gid(m, 100002, &g) == 1 &&
+			       (s = wo_cache_member_next(&g, &pos)) != NULL &&
+			       !strcmp(s, "alice") && wo_cache_member_next(&g, &pos) == NULL &&
+			       pos == 6 && pos < g.members_size;
+			wo_cache_map_release(m);
+		}
+		ok(all, "a bad member name ends the walk short of members_size");
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 2));
+		grec_members(gr)[gr->members_size - 1] = 'x';
+		m = damaged(bad, len);
+		pos = 0;
+		ok(m && wo_cache_group_by_name(m, "workos-dev", &g) == 1 &&
+			   wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
+			   wo_cache_member_next(&g, &pos) == NULL && pos < g.members_size,
+		   "a last member without its NUL ends the walk short of members_size");
+		wo_cache_map_release(m);
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 2));
+		gr->n_members = 2;
+		m = damaged(bad, len);
+		pos = 0;
+		ok(m && wo_cache_group_by_gid(m, 100002, &g) == 1 && g.n_members == 2 &&
+			   wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
+			   pos < g.members_size,
+		   "n_members names that do not use the block up: visible as pos < members_size");
+		wo_cache_map_release(m);
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 2));
+		gr->n_members = 4;
+		m = damaged(bad, len);
+		pos = 0;
+		n = 0;
+		if (m && wo_cache_group_by_gid(m, 100002, &g) == 1)
+			while (wo_cache_member_next(&g, &pos))
+				n++;
+		ok(m && n == 3 && pos == g.members_size && n < g.n_members,
+		   "a block used up before n_members names: visible as fewer names");
+		wo_cache_map_release(m);
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 2));
+		gr->n_members = gr->members_size / 2 + 1;
+		m = damaged(bad, len);
+		ok(m && wo_cache_group_by_gid(m, 100002, &g) == -1,
+		   "more members than the block can hold: corrupt");
+		wo_cache_map_release(m);
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 1));
+		gr->members_size = UINT32_MAX;
+		m = damaged(bad, len);
+		ok(m && wo_cache_group_by_gid(m, 100001, &g) == -1 &&
+			   wo_cache_group_by_name(m, "workos-admin", &g) == -1 &&
+			   wo_cache_group_at(m, 1, &g) == -1,
+		   "members_size past the records area: corrupt");
+		wo_cache_map_release(m);
+
+		memcpy(bad, good, len);
+		gr = rec(bad, group_ref(bad, 1));
+		((char *)(gr + 1))[gr->name_len] = 'x';
+		m = damaged(bad, len);
+		ok(m && wo_cache_group_by_gid(m, 100001, &g) == -1 &&
+			   wo_cache_group_by_name(m, "workos-admin", &g) == -1,
+		   "a group name without its NUL: corrupt");
+		wo_cache_map_release(m);
+
+		/* records_size need not be a multiple of 8: an area that ends
+		 * one byte short of its last record is accepted, and only
+		 * that record is corrupt. */
+		memcpy(bad, good, len);
+		h = (struct wo_cache_header *)(void *)bad;
+		last = 0;
+		for (uint32_t i = 1; i < FX_NG; i++)
+			if (group_ref(bad, i) > group_ref(bad, last))
+				last = i;
+		gr = rec(bad, group_ref(bad, last));
+		h->records_size =
+		    (uint64_t)((unsigned char *)grec_members(gr) - (bad + h->records_off)) +
+		    gr->members_size - 1;
+		m = damaged(bad, len);
+		ok(m && wo_cache_group_at(m, last, &g) == -1 &&
+			   wo_cache_group_by_gid(m, fx_groups[last].gid, &g) == -1 &&
+			   wo_cache_user_by_name(m, "alice", &u) == 1,
+		   "records area one byte short of the last record: that record is corrupt");
 		wo_cache_map_release(m);
 
 		memcpy(bad, good, len);
 		h = (struct wo_cache_header *)(void *)bad;
 		ix = (struct wo_cache_slot *)(void *)(bad + h->ix_gid_off);
 		for (uint32_t i = 0; i < h->group_slots; i++)
-			ix[i] = (struct wo_cache_slot){.tag = 0x5a5a5a5a, .ref = 1};
-		poke(bad, len);
-		m = wo_cache_map_open(path, 0, false, NULL);
+			ix[i] =
+			    (struct wo_cache_slot){.tag = 0x5a5a5a5a, .ref = group_ref(good, 0)};
+		m = damaged(bad, len);
 		ok(m && wo_cache_group_by_gid(m, 100001, &g) == 0,
 		   "an index with no empty slot: probing stops, not found");
 		wo_cache_map_release(m);
 	}
+	is_int(bad_names, 0, "no lookup in a damaged file handed out an invalid name");
 	free(bad);
 	free(good);
 }
@@ -519,6 +1084,7 @@ int main(void)
 	test_siphash();
 	test_round_trip();
 	test_empty();
+	test_layout();
 	test_validation();
 	test_write_failures();
 	test_lock();
