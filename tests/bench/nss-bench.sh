@@ -56,7 +56,7 @@ row() { # N BACKEND SIZE RESULT...
 	printf '%8s  %-22s %8s %9s %9s %9s %10s %9s %8s %8s\n' "$_n" "$_b" "$(human "$_s")" "$@"
 }
 
-echo "# CPU ns per warm lookup (random existing keys, 64Ki-key pool), wall ns of a process's"
+echo "# ns per warm lookup (median of 1 ms batches, random existing keys, 64Ki-key pool), wall ns of a process's"
 echo "# first lookup (open + mmap + faults), VmRSS KiB gained after the first and after all"
 echo "# lookups.  Target: direct workos < 500 ns per lookup, flat from 1k to 1M."
 printf '%8s  %-22s %8s %9s %9s %9s %10s %9s %8s %8s\n' users backend size getpwnam getpwuid getgrnam initgroups first-ns rss1st rssall
