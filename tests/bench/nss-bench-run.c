@@ -8,6 +8,9 @@
  *   nss-bench-run cache-direct N DIR     dlopen libnss_cache.so.2 with its
  *                                        files in DIR (passwd.cache...)
  *   nss-bench-run glibc N                getpwnam() etc. through nsswitch
+ *   nss-bench-run floor BYTES            ns per dependent read of a random
+ *                                        cache line over BYTES of 4 KiB pages:
+ *                                        what one memory access costs here
  *
  * Prints: getpwnam getpwuid getgrnam initgroups (ns per warm call, median
  * of ~1 ms batches, net of key formatting; "-" when the backend has no such call), first (wall
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
@@ -206,6 +210,47 @@ static double measure(void (*op)(void), double budget)
 	return per_call[n / 2];
 }
 
+/* A random cycle through every cache line of a buffer the size of a cache
+ * file, followed pointer by pointer: each read waits for the previous one,
+ * as a lookup's record read waits for its index slot. */
+static size_t chase_at;
+static size_t *chase;
+
+static void do_chase(void)
+{
+	chase_at = chase[chase_at];
+}
+
+static double memory_floor(size_t bytes, double budget)
+{
+	size_t lines = bytes / 64, stride = 64 / sizeof(size_t), *order;
+	double t;
+
+	chase = mmap(NULL, lines * 64, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	order = malloc(lines * sizeof(*order));
+	if (lines < 2 || chase == MAP_FAILED || order == NULL) {
+		fprintf(stderr, "nss-bench-run: floor: cannot map %zu bytes\n", bytes);
+		exit(1);
+	}
+	/* 4 KiB pages, as a file mapping gets. */
+	madvise(chase, lines * 64, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < lines; i++)
+		order[i] = i;
+	for (size_t i = lines - 1; i > 0; i--) {
+		size_t j = xorshift() % (i + 1), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+	for (size_t i = 0; i < lines; i++)
+		chase[order[i] * stride] = order[(i + 1) % lines] * stride;
+	free(order);
+	pool_n = 1;
+	t = measure(do_chase, budget);
+	munmap(chase, lines * 64);
+	return t;
+}
+
 static void *must_dlsym(void *h, const char *name)
 {
 	void *p = dlsym(h, name);
@@ -224,8 +269,13 @@ int main(int argc, char **argv)
 	void *h;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nss-bench-run workos-direct|cache-direct|glibc N [SO|DIR]\n");
+		fprintf(stderr, "usage: nss-bench-run workos-direct|cache-direct|glibc N [SO|DIR]\n"
+				"       nss-bench-run floor BYTES\n");
 		return 2;
+	}
+	if (strcmp(argv[1], "floor") == 0) {
+		printf("%.0f\n", memory_floor(strtoul(argv[2], NULL, 10), budget));
+		return 0;
 	}
 	n_users = strtoul(argv[2], NULL, 10);
 	n_groups = n_users / 50 + 1;

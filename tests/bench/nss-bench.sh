@@ -59,6 +59,8 @@ row() { # N BACKEND SIZE RESULT...
 echo "# ns per warm lookup (median of 1 ms batches, random existing keys, 64Ki-key pool), wall ns of a process's"
 echo "# first lookup (open + mmap + faults), VmRSS KiB gained after the first and after all"
 echo "# lookups.  Target: direct workos < 500 ns per lookup, flat from 1k to 1M."
+echo "# The memory floor line after each size is what one random memory access costs on"
+echo "# this machine over a buffer as big as the workos file."
 printf '%8s  %-22s %8s %9s %9s %9s %10s %9s %8s %8s\n' users backend size getpwnam getpwuid getgrnam initgroups first-ns rss1st rssall
 for n in $sizes; do
 	d="$WO_TMP/n$n"; mkdir -p "$d"
@@ -88,4 +90,6 @@ for n in $sizes; do
 	row "$n" "files via glibc" "$fs" $("$RUN" glibc "$n")
 	cp "$WO_TMP/passwd.orig" /etc/passwd; cp "$WO_TMP/group.orig" /etc/group
 	rm -rf "$d" /etc/passwd.cache* /etc/group.cache*
+	printf '%8s  memory floor: one dependent random read over %s of 4 KiB pages costs %s ns; a workos lookup makes two (index slot, record)\n' \
+		"$n" "$(human "$ws")" "$("$RUN" floor "$ws")"
 done
