@@ -314,12 +314,12 @@ static bool take(const char **p, uint32_t len, const char **s)
 	return (*s)[len] == '\0';
 }
 
-/* A passwd field: printable, no ':' (what the writer allows). */
-static bool field_ok(const char *s, uint32_t len)
+bool wo_cache_field_is_valid(const char *s, size_t len)
 {
-	for (uint32_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		/* ':' and newlines would split a passwd line built from this. */
 		if (c < 0x20 || c == 0x7f || c == ':')
 			return false;
 	}
@@ -353,8 +353,9 @@ static int user_view(const struct wo_cache_map *m, uint32_t ref, bool check_name
 		return -1;
 	if (check_name && !wo_name_is_valid_n(v->name, r->name_len))
 		return -1;
-	if (v->dir[0] != '/' || v->shell[0] != '/' || !field_ok(v->gecos, r->gecos_len) ||
-	    !field_ok(v->dir, r->dir_len) || !field_ok(v->shell, r->shell_len))
+	if (v->dir[0] != '/' || v->shell[0] != '/' || !wo_cache_field_is_valid(v->gecos, r->gecos_len) ||
+	    !wo_cache_field_is_valid(v->dir, r->dir_len) ||
+	    !wo_cache_field_is_valid(v->shell, r->shell_len))
 		return -1;
 	v->name_len = r->name_len;
 	v->gecos_len = r->gecos_len;

@@ -113,6 +113,10 @@ int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v);
 int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
+/* What a gecos, home or shell field may hold: no control character, no DEL,
+ * no ':' (writer and reader apply the same rule). */
+bool wo_cache_field_is_valid(const char *s, size_t len);
+
 /* What the cache holds as a WorkOS user id: 1 to WO_CACHE_ID_MAX bytes of
  * [A-Za-z0-9_-].  Ids go into API paths, so a reader checks before use. */
 bool wo_cache_id_is_valid(const char *s, size_t len);

@@ -33,18 +33,12 @@ static bool id_ok(uint32_t id)
 
 static bool text_ok(const char *s, size_t max, bool absolute)
 {
-	size_t n = 0;
+	size_t len;
 
 	if (s == NULL || (absolute && s[0] != '/'))
 		return false;
-	for (; s[n] != '\0'; n++) {
-		unsigned char c = (unsigned char)s[n];
-
-		/* ':' and newlines would split a passwd line built from this. */
-		if (n >= max || c < 0x20 || c == 0x7f || c == ':')
-			return false;
-	}
-	return true;
+	len = strnlen(s, max + 1);
+	return len <= max && wo_cache_field_is_valid(s, len);
 }
 
 static uint32_t slots_for(size_t n)
