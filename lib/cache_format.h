@@ -14,7 +14,10 @@
  *   users      n_users  x uint32_t record refs, in enumeration order
  *   groups     n_groups x uint32_t record refs
  *   records    records_size bytes: every user record, then every group
- *              record, each starting on an 8-byte boundary
+ *              record, in enumeration order, each starting on an 8-byte
+ *              boundary and none sharing bytes with another (the NSS
+ *              reader does not rely on the order; wo_cache_verify checks
+ *              it, which is how it knows no two records overlap)
  *
  * A lookup costs two random memory accesses however big the file: the index
  * slot, then one self-contained record (fixed fields, supplementary gids or
