@@ -326,11 +326,10 @@ bool wo_cache_field_is_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Fills v from the user record `ref`: 1, or -1 if it is corrupt.  The name
- * is checked only when `check_name`: a lookup by name has already compared
- * it with a valid key. */
-static int user_view(const struct wo_cache_map *m, uint32_t ref, bool check_name,
-		     struct wo_cache_uview *v)
+/* Fills v from the user record `ref`: 1, or -1 if it is corrupt.  The name's
+ * characters are left to the caller: a lookup by name has compared it with
+ * a valid key already, the others check it (name_ok) before returning it. */
+static int user_view(const struct wo_cache_map *m, uint32_t ref, struct wo_cache_uview *v)
 {
 	const struct wo_cache_urec *r;
 	const uint8_t *p;
@@ -351,9 +350,8 @@ static int user_view(const struct wo_cache_map *m, uint32_t ref, bool check_name
 	    !take(&s, r->dir_len, &v->dir) || !take(&s, r->shell_len, &v->shell) ||
 	    !take(&s, r->id_len, &v->workos_id))
 		return -1;
-	if (check_name && !wo_name_is_valid_n(v->name, r->name_len))
-		return -1;
-	if (v->dir[0] != '/' || v->shell[0] != '/' || !wo_cache_field_is_valid(v->gecos, r->gecos_len) ||
+	if (v->dir[0] != '/' || v->shell[0] != '/' ||
+	    !wo_cache_field_is_valid(v->gecos, r->gecos_len) ||
 	    !wo_cache_field_is_valid(v->dir, r->dir_len) ||
 	    !wo_cache_field_is_valid(v->shell, r->shell_len))
 		return -1;
@@ -369,8 +367,7 @@ static int user_view(const struct wo_cache_map *m, uint32_t ref, bool check_name
 	return 1;
 }
 
-static int group_view(const struct wo_cache_map *m, uint32_t ref, bool check_name,
-		      struct wo_cache_gview *v)
+static int group_view(const struct wo_cache_map *m, uint32_t ref, struct wo_cache_gview *v)
 {
 	const struct wo_cache_grec *r;
 	const uint8_t *p;
@@ -387,8 +384,6 @@ static int group_view(const struct wo_cache_map *m, uint32_t ref, bool check_nam
 		return -1;
 	s = (const char *)(p + sizeof(*r));
 	if (!take(&s, r->name_len, &v->name))
-		return -1;
-	if (check_name && !wo_name_is_valid_n(v->name, r->name_len))
 		return -1;
 	v->name_len = r->name_len;
 	v->gid = r->gid;
@@ -428,18 +423,29 @@ const char *wo_cache_member_next(const struct wo_cache_gview *v, uint32_t *pos)
 	return s;
 }
 
+/* A view found other than by comparing its name with a valid key: 1 if its
+ * name is valid, -1 (corrupt) if not. */
+static int name_ok(const char *name, uint32_t len)
+{
+	return wo_name_is_valid_n(name, len) ? 1 : -1;
+}
+
 int wo_cache_user_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_uview *v)
 {
 	if (i >= m->h->n_users)
 		return 0;
-	return user_view(m, m->users[i], true, v);
+	if (user_view(m, m->users[i], v) < 0)
+		return -1;
+	return name_ok(v->name, v->name_len);
 }
 
 int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_gview *v)
 {
 	if (i >= m->h->n_groups)
 		return 0;
-	return group_view(m, m->groups[i], true, v);
+	if (group_view(m, m->groups[i], v) < 0)
+		return -1;
+	return name_ok(v->name, v->name_len);
 }
 
 /* Walks the probe chain of `hash` in an index of `slots` entries and runs
@@ -470,7 +476,7 @@ int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct
 		return 0;
 	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_uname, m->h->user_slots, h, {
-		if (user_view(m, ref, false, v) < 0)
+		if (user_view(m, ref, v) < 0)
 			return -1;
 		if (v->name_len == len && memcmp(v->name, name, len) == 0)
 			return 1;
@@ -482,10 +488,10 @@ int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_c
 	uint64_t h = wo_cache_hash_id(m->h->hash_key, uid);
 
 	PROBE(m->ix_uid, m->h->user_slots, h, {
-		if (user_view(m, ref, false, v) < 0)
+		if (user_view(m, ref, v) < 0)
 			return -1;
 		if (v->uid == uid)
-			return wo_name_is_valid_n(v->name, v->name_len) ? 1 : -1;
+			return name_ok(v->name, v->name_len);
 	});
 }
 
@@ -499,7 +505,7 @@ int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 		return 0;
 	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_gname, m->h->group_slots, h, {
-		if (group_view(m, ref, false, v) < 0)
+		if (group_view(m, ref, v) < 0)
 			return -1;
 		if (v->name_len == len && memcmp(v->name, name, len) == 0)
 			return 1;
@@ -511,9 +517,9 @@ int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_
 	uint64_t h = wo_cache_hash_id(m->h->hash_key, gid);
 
 	PROBE(m->ix_gid, m->h->group_slots, h, {
-		if (group_view(m, ref, false, v) < 0)
+		if (group_view(m, ref, v) < 0)
 			return -1;
 		if (v->gid == gid)
-			return wo_name_is_valid_n(v->name, v->name_len) ? 1 : -1;
+			return name_ok(v->name, v->name_len);
 	});
 }
