@@ -132,8 +132,7 @@ static int fill_group(const struct wo_cache_gview *v, struct group *gr, char *bu
 	uintptr_t mis = (uintptr_t)buf % alignof(char *);
 	size_t pad = mis ? alignof(char *) - mis : 0;
 	struct out o;
-	char **mem, *names;
-	size_t at = 0;
+	char **mem;
 
 	/* The member pointer array goes first, aligned, then the strings. */
 	if (len < pad || (len - pad) / sizeof(char *) < (size_t)v->n_members + 1)
@@ -147,17 +146,8 @@ static int fill_group(const struct wo_cache_gview *v, struct group *gr, char *bu
 		return ERANGE;
 	/* One copy of the whole member block, then split and checked in the
 	 * caller's buffer, where the names are final. */
-	names = o.p;
-	memcpy(names, v->members, v->members_size);
-	for (uint32_t i = 0; i < v->n_members; i++) {
-		int n = wo_name_span(names + at, v->members_size - at);
-
-		if (n < 0)
-			return EINVAL;
-		mem[i] = names + at;
-		at += (size_t)n + 1;
-	}
-	if (at != v->members_size)
+	memcpy(o.p, v->members, v->members_size);
+	if (wo_names_split(o.p, v->members_size, mem, v->n_members) < 0)
 		return EINVAL;
 	mem[v->n_members] = NULL;
 	gr->gr_gid = v->gid;

@@ -48,11 +48,37 @@ static size_t touch_user(const struct wo_cache_uview *u)
 
 /* Walks the members as the NSS module does; the walk must stay inside the
  * block whatever the block holds. */
+/* The NSS module's getgrnam() splits the member block in one go
+ * (wo_names_split): it must accept exactly the blocks the name-by-name walk
+ * accepts, and find the same names.  The copy has the block's exact size,
+ * so that ASan sees any read past it. */
+static void check_split(const struct wo_cache_gview *g, uint32_t walked, uint32_t end)
+{
+	char *copy = malloc(g->members_size ? g->members_size : 1);
+	char **starts = malloc(((size_t)g->n_members + 1) * sizeof(*starts));
+	bool whole = walked == g->n_members && end == g->members_size;
+	uint32_t pos = 0;
+
+	if (copy == NULL || starts == NULL)
+		abort();
+	memcpy(copy, g->members, g->members_size);
+	if ((wo_names_split(copy, g->members_size, starts, g->n_members) == 0) != whole)
+		abort();
+	for (uint32_t i = 0; whole && i < g->n_members; i++) {
+		const char *s = wo_cache_member_next(g, &pos);
+
+		if (starts[i] - copy != s - g->members)
+			abort();
+	}
+	free(starts);
+	free(copy);
+}
+
 static size_t touch_group(const struct wo_cache_gview *g)
 {
 	size_t sum = touch(g->name, g->name_len);
 	const char *s;
-	uint32_t pos = 0;
+	uint32_t pos = 0, walked = 0;
 
 	check_name(g->name, g->name_len);
 	while ((s = wo_cache_member_next(g, &pos)) != NULL) {
@@ -60,7 +86,9 @@ static size_t touch_group(const struct wo_cache_gview *g)
 			abort();
 		check_name(s, (uint32_t)strlen(s));
 		sum += strlen(s);
+		walked++;
 	}
+	check_split(g, walked, pos);
 	return sum + pos;
 }
 

@@ -1,10 +1,103 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "names.h"
 #include "tap.h"
+
+/* The rule wo_names_split() must agree with: wo_name_span() name by name. */
+static int split_by_span(char *block, size_t size, char **names, size_t n)
+{
+	size_t at = 0, found = 0;
+
+	while (at < size) {
+		int len = wo_name_span(block + at, size - at);
+
+		if (len < 0 || found == n)
+			return -1;
+		names[found++] = block + at;
+		at += (size_t)len + 1;
+	}
+	return found == n ? 0 : -1;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned pick(unsigned bound)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % bound);
+}
+
+/* A block of names as a group record holds them, mostly well formed, with
+ * one of the ways it can be wrong now and then: a bad byte anywhere, a bad
+ * first character, an empty or too long name, a missing last NUL. */
+static size_t random_block(char *b, size_t cap, size_t *n)
+{
+	static const char first[] = "abcdefghijklmnopqrstuvwxyz_";
+	static const char rest[] = "abcdefghijklmnopqrstuvwxyz_0123456789.-@";
+	static const char wrong[] = "A:+ /\n\x7f\x80\xff" "9.-";
+	size_t size = 0, names = pick(40);
+
+	*n = 0;
+	for (size_t i = 0; i < names; i++) {
+		size_t len = pick(20) == 0 ? pick(WO_NAME_MAX + 4) : 1 + pick(12);
+
+		if (size + len + 1 > cap)
+			break;
+		for (size_t j = 0; j < len; j++)
+			b[size + j] = j == 0 ? first[pick(sizeof(first) - 1)]
+					     : rest[pick(sizeof(rest) - 1)];
+		size += len;
+		b[size++] = '\0';
+		(*n)++;
+	}
+	if (size > 0 && pick(4) == 0)
+		b[pick((unsigned)size)] = wrong[pick(sizeof(wrong) - 1)];
+	if (size > 0 && pick(10) == 0)
+		size--;
+	if (pick(10) == 0)
+		*n += pick(3) - 1;
+	return size;
+}
+
+static void split_agrees_with_span(void)
+{
+	enum { ROUNDS = 20000 };
+	size_t agree = 0, accepted = 0;
+
+	for (int r = 0; r < ROUNDS; r++) {
+		char tmp[1024], *a[64], *b[64], *block;
+		size_t n, size = random_block(tmp, sizeof(tmp), &n);
+		int ra, rb;
+
+		if (n > 60)
+			n = 60;
+		/* Exactly `size` bytes on the heap, so that ASan sees any read past
+		 * the block (the vector loads stop short of its end). */
+		block = malloc(size ? size : 1);
+		if (block == NULL)
+			abort();
+		memcpy(block, tmp, size);
+		ra = wo_names_split(block, size, a, n);
+		rb = split_by_span(block, size, b, n);
+		if (ra == rb && (ra < 0 || memcmp(a, b, n * sizeof(*a)) == 0))
+			agree++;
+		else
+			diag("round %d: split %d, span %d, size %zu, n %zu", r, ra, rb, size, n);
+		accepted += ra == 0;
+		free(block);
+	}
+	is_int((int)agree, ROUNDS, "wo_names_split agrees with wo_name_span on random blocks");
+	/* Both outcomes were exercised, not just one. */
+	ok(accepted > ROUNDS / 4 && accepted < ROUNDS * 3 / 4, "%zu of %d blocks were valid",
+	   accepted, ROUNDS);
+}
 
 int main(void)
 {
@@ -49,5 +142,45 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ok(wo_name_span(bad[i], strlen(bad[i]) + 1) == -1,
 		   "span agrees with is_valid: \"%s\"", bad[i]);
+
+	/* Whole member blocks. */
+	{
+		char block[] = "alice\0bob\0abcdefghijklmnopqrstuvwxyz012345\0c\0";
+		char *names[5];
+
+		is_int(wo_names_split(block, sizeof(block) - 1, names, 4), 0, "split: 4 names");
+		ok(names[0] == block && names[1] == block + 6 && names[2] == block + 10 &&
+			   names[3] == block + 43,
+		   "split: where each name starts");
+		is_int(wo_names_split(block, sizeof(block) - 1, names, 3), -1,
+		       "split: more names than announced");
+		is_int(wo_names_split(block, sizeof(block) - 1, names, 5), -1,
+		       "split: fewer names than announced");
+		is_int(wo_names_split(block, sizeof(block) - 2, names, 4), -1,
+		       "split: last NUL missing");
+		is_int(wo_names_split(block, 0, names, 0), 0, "split: no members");
+		is_int(wo_names_split(block, 0, names, 1), -1, "split: empty block, one member");
+		memset(block, 'a', WO_NAME_MAX + 1);
+		block[WO_NAME_MAX] = '\0';
+		is_int(wo_names_split(block, WO_NAME_MAX + 1, names, 1), 0, "split: %d bytes",
+		       WO_NAME_MAX);
+		block[WO_NAME_MAX] = 'a';
+		block[WO_NAME_MAX + 1] = '\0';
+		is_int(wo_names_split(block, WO_NAME_MAX + 2, names, 1), -1,
+		       "split: %d bytes is too long", WO_NAME_MAX + 1);
+		memcpy(block, "a\0\0b\0", 5);
+		is_int(wo_names_split(block, 5, names, 3), -1, "split: empty name");
+		memcpy(block, "abcdefghijklmnopq\0", 19);
+		block[16] = 'Q';
+		is_int(wo_names_split(block, 18, names, 1), -1, "split: bad byte in a vector lane");
+		block[16] = 'q';
+		is_int(wo_names_split(block, 18, names, 1), 0, "split: the same byte fixed");
+		memcpy(block, "abcdefghijklmno\0.bc\0", 21);
+		is_int(wo_names_split(block, 20, names, 2), -1,
+		       "split: bad first character in a vector lane");
+		block[16] = 'x';
+		is_int(wo_names_split(block, 20, names, 2), 0, "split: the same byte fixed");
+	}
+	split_agrees_with_span();
 	return done_testing();
 }
