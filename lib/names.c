@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
-#include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "names.h"
 
@@ -56,93 +58,54 @@ int wo_name_span(const char *p, size_t avail)
 	return -1;
 }
 
+#if defined(__SSE2__) && !defined(WO_NAMES_PORTABLE)
 /*
- * wo_names_split() works on the whole block instead of name by name:
- * a vector pass checks every byte and every first character, then a pass
- * over 8-byte words finds the NULs with a bit trick, so that what is left
- * per name is its length.
+ * SSE2, which every x86-64 CPU has, checks 16 bytes at a time and turns the
+ * NULs into a bit mask, so that what is left per name is its length: about
+ * twice as fast as the walk below on a 100-member group.  Unsigned range
+ * checks are "min(v - lo, span) == v - lo".
  */
-typedef unsigned char wo_u8x16 __attribute__((vector_size(16)));
-
-/* Every byte of p[0..size) is a name character or a NUL, and p[0] and
- * every byte after a NUL may start a name. */
-static bool block_chars_ok(const unsigned char *p, size_t size)
+static inline __m128i in_range(__m128i v, char lo, char span)
 {
-	wo_u8x16 bad = {0};
-	size_t i = 1;
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
 
-	if (size == 0 || !(name_class[p[0]] & FIRST))
-		return false;
-	/* Bytes i..i+15, and the 16 before each of them. */
-	for (; size - i >= sizeof(bad); i += sizeof(bad)) {
-		wo_u8x16 v, prev, lower, first, rest;
-
-		memcpy(&v, p + i, sizeof(v));
-		memcpy(&prev, p + i - 1, sizeof(prev));
-		/* Lanes are 0 or 0xff; unsigned wrap-around makes each range
-		 * one compare. */
-		lower = (wo_u8x16)((wo_u8x16)(v - 'a') < 26);
-		first = lower | (wo_u8x16)(v == '_');
-		rest = first | (wo_u8x16)((wo_u8x16)(v - '0') < 10) |
-		       (wo_u8x16)((wo_u8x16)(v - '-') < 2) | (wo_u8x16)(v == '@');
-		bad |= ~(rest | (wo_u8x16)(v == 0)) | ((wo_u8x16)(prev == 0) & ~first);
-	}
-	for (; i < size; i++)
-		if (!(name_class[p[i]] & (p[i - 1] == '\0' ? FIRST : REST | END)))
-			return false;
-	for (size_t j = 0; j < sizeof(bad); j++)
-		if (bad[j])
-			return false;
-	return true;
-}
-
-/* 0x80 in each byte of w that is zero, 0 elsewhere.  Exact (unlike the
- * usual "has a zero byte" test): no carry crosses a byte. */
-static inline uint64_t zero_bytes(uint64_t w)
-{
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-
-	return ~(((w & low7) + low7) | w | low7);
-}
-
-/* The 8 bytes at p as a word whose least significant byte is p[0]. */
-static inline uint64_t load_word(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof(w));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
+	return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(span)), d);
 }
 
 int wo_names_split(char *block, size_t size, char **names, size_t n)
 {
-	unsigned char *p = (unsigned char *)block;
 	size_t found = 0, start = 0;
+	unsigned prev_nul = 1; /* byte 0 starts a name */
 
-	if (size == 0)
-		return n == 0 ? 0 : -1;
-	if (!block_chars_ok(p, size))
-		return -1;
-	for (size_t i = 0; i < size; i += 8) {
-		uint64_t z;
+	for (size_t i = 0; i < size; i += 16) {
+		size_t left = size - i;
+		unsigned live = left >= 16 ? 0xffff : (1u << left) - 1;
+		unsigned char tail[16];
+		const void *at = block + i;
+		__m128i v, first, rest;
+		unsigned nul, starts;
 
-		if (size - i >= 8) {
-			z = zero_bytes(load_word(p + i));
-		} else {
-			/* The last few bytes, padded with 0x01, which is no NUL. */
-			unsigned char tail[8];
-
+		if (left < 16) { /* never read past the block */
 			memset(tail, 1, sizeof(tail));
-			memcpy(tail, p + i, size - i);
-			z = zero_bytes(load_word(tail));
+			memcpy(tail, block + i, left);
+			at = tail;
 		}
-		for (; z != 0; z &= z - 1) {
-			size_t end = i + (size_t)__builtin_ctzll(z) / 8;
+		v = _mm_loadu_si128(at);
+		first = _mm_or_si128(in_range(v, 'a', 'z' - 'a'), _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+		rest = _mm_or_si128(_mm_or_si128(first, in_range(v, '0', '9' - '0')),
+				    _mm_or_si128(in_range(v, '-', '.' - '-'),
+						 _mm_cmpeq_epi8(v, _mm_set1_epi8('@'))));
+		nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) & live;
+		starts = ((nul << 1) | prev_nul) & live;
+		prev_nul = nul >> 15;
+		/* Every byte a name character or a NUL; every name starts well
+		 * (which also refuses an empty name). */
+		if ((~((unsigned)_mm_movemask_epi8(rest) | nul) & live) != 0 ||
+		    (starts & ~(unsigned)_mm_movemask_epi8(first)) != 0)
+			return -1;
+		for (; nul != 0; nul &= nul - 1) {
+			size_t end = i + (size_t)__builtin_ctz(nul);
 
-			/* An empty name failed the first-character test. */
 			if (found == n || end - start > WO_NAME_MAX)
 				return -1;
 			names[found++] = block + start;
@@ -151,3 +114,19 @@ int wo_names_split(char *block, size_t size, char **names, size_t n)
 	}
 	return found == n && start == size ? 0 : -1;
 }
+#else
+int wo_names_split(char *block, size_t size, char **names, size_t n)
+{
+	size_t found = 0, at = 0;
+
+	while (at < size) {
+		int len = wo_name_span(block + at, size - at);
+
+		if (len < 0 || found == n)
+			return -1;
+		names[found++] = block + at;
+		at += (size_t)len + 1;
+	}
+	return found == n ? 0 : -1;
+}
+#endif
