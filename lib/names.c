@@ -91,7 +91,8 @@ int wo_names_split(char *block, size_t size, char **names, size_t n)
 			at = tail;
 		}
 		v = _mm_loadu_si128(at);
-		first = _mm_or_si128(in_range(v, 'a', 'z' - 'a'), _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+		first = _mm_or_si128(in_range(v, 'a', 'z' - 'a'),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
 		rest = _mm_or_si128(_mm_or_si128(first, in_range(v, '0', '9' - '0')),
 				    _mm_or_si128(in_range(v, '-', '.' - '-'),
 						 _mm_cmpeq_epi8(v, _mm_set1_epi8('@'))));
