@@ -46,16 +46,14 @@ static size_t touch_user(const struct wo_cache_uview *u)
 	       (u->n_gids ? u->gids[0] + u->gids[u->n_gids - 1] : 0);
 }
 
-/* Walks the members as the NSS module does; the walk must stay inside the
- * block whatever the block holds. */
 /* The NSS module's getgrnam() splits the member block in one go
  * (wo_names_split): it must accept exactly the blocks the name-by-name walk
- * accepts, and find the same names.  The copy has the block's exact size,
- * so that ASan sees any read past it. */
+ * accepts, and find the same names.  The copy and the array have exactly
+ * the size the splitter may use, so that ASan sees anything past them. */
 static void check_split(const struct wo_cache_gview *g, uint32_t walked, uint32_t end)
 {
 	char *copy = malloc(g->members_size ? g->members_size : 1);
-	char **starts = malloc(((size_t)g->n_members + 1) * sizeof(*starts));
+	char **starts = malloc(g->n_members ? (size_t)g->n_members * sizeof(*starts) : 1);
 	bool whole = walked == g->n_members && end == g->members_size;
 	uint32_t pos = 0;
 
@@ -74,6 +72,8 @@ static void check_split(const struct wo_cache_gview *g, uint32_t walked, uint32_
 	free(copy);
 }
 
+/* Walks the members as the cache tools do; the walk must stay inside the
+ * block whatever the block holds. */
 static size_t touch_group(const struct wo_cache_gview *g)
 {
 	size_t sum = touch(g->name, g->name_len);

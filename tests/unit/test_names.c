@@ -43,8 +43,9 @@ static size_t random_block(char *b, size_t cap, size_t *n)
 {
 	static const char first[] = "abcdefghijklmnopqrstuvwxyz_";
 	static const char rest[] = "abcdefghijklmnopqrstuvwxyz_0123456789.-@";
+	/* Each allowed range's neighbours, and a NUL inside a name. */
 	static const char wrong[] = "A:+ /\n\x7f\x80\xff"
-				    "9.-";
+				    "9.-`{,?^@Z[\0";
 	size_t size = 0, names = pick(40);
 
 	*n = 0;
@@ -64,8 +65,14 @@ static size_t random_block(char *b, size_t cap, size_t *n)
 		b[pick((unsigned)size)] = wrong[pick(sizeof(wrong) - 1)];
 	if (size > 0 && pick(10) == 0)
 		size--;
-	if (pick(10) == 0)
-		*n += pick(3) - 1;
+	switch (pick(20)) {
+	case 0:
+		*n -= *n > 0;
+		break;
+	case 1:
+		(*n)++;
+		break;
+	}
 	return size;
 }
 
@@ -75,7 +82,7 @@ static void split_agrees_with_rule(void)
 	size_t agree = 0, accepted = 0;
 
 	for (int r = 0; r < ROUNDS; r++) {
-		char tmp[1024], *a[64], *b[64], *block;
+		char tmp[1024], *a[64], *b[64], *block, sentinel;
 		size_t n, size = random_block(tmp, sizeof(tmp), &n);
 		int ra, rb;
 
@@ -87,9 +94,10 @@ static void split_agrees_with_rule(void)
 		if (block == NULL)
 			abort();
 		memcpy(block, tmp, size);
+		a[n] = &sentinel; /* names[n] is not the splitter's to write */
 		ra = wo_names_split(block, size, a, n);
 		rb = split_by_rule(block, size, b, n);
-		if (ra == rb && (ra < 0 || memcmp(a, b, n * sizeof(*a)) == 0))
+		if (ra == rb && (ra < 0 || memcmp(a, b, n * sizeof(*a)) == 0) && a[n] == &sentinel)
 			agree++;
 		else
 			diag("round %d: split %d, rule %d, size %zu, n %zu", r, ra, rb, size, n);
@@ -161,6 +169,11 @@ int main(void)
 		       "split: fewer names than announced");
 		is_int(wo_names_split(block, sizeof(block) - 2, names, 4), -1,
 		       "split: last NUL missing");
+		is_int(wo_names_split(block, 8, names, 1), -1,
+		       "split: a name without its NUL after the announced ones");
+		names[1] = NULL;
+		is_int(wo_names_split(block, 10, names, 1), -1, "split: one name too many");
+		ok(names[1] == NULL, "split: nothing stored past names[n - 1]");
 		is_int(wo_names_split(block, 0, names, 0), 0, "split: no members");
 		is_int(wo_names_split(block, 0, names, 1), -1, "split: empty block, one member");
 		memset(block, 'a', WO_NAME_MAX + 1);
