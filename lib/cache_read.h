@@ -90,7 +90,7 @@ struct wo_cache_uview {
 
 /* The member names are packed back to back, each followed by a NUL, and not
  * yet checked: walk them with wo_cache_member_next(), or copy the block and
- * split the copy with wo_name_span() (lib/names.h). */
+ * split the copy with wo_names_split() (lib/names.h). */
 struct wo_cache_gview {
 	const char *name;
 	uint32_t name_len;
