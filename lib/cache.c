@@ -129,8 +129,23 @@ static uint64_t record_start(const struct wo_cache_map *m, uint32_t ref)
 	return wo_cache_map_header(m)->records_off + ((uint64_t)ref - 1) * 8;
 }
 
+/* What getpwnam()/getpwuid() return for a user (from its index cell, most
+ * of the time) is its record's. */
+static bool passwd_matches(const struct wo_cache_pwview *p, const struct wo_cache_uview *v)
+{
+	size_t head = p->dir_then_name ? p->dir_len : v->dir_len;
+
+	return p->uid == v->uid && p->gid == v->gid && p->name_len == v->name_len &&
+	       memcmp(p->name, v->name, v->name_len) == 0 && p->gecos_len == v->gecos_len &&
+	       memcmp(p->gecos, v->gecos, v->gecos_len) == 0 &&
+	       head + (p->dir_then_name ? p->name_len : 0) == v->dir_len &&
+	       memcmp(p->dir, v->dir, head) == 0 &&
+	       (!p->dir_then_name || memcmp(v->dir + head, p->name, p->name_len) == 0) &&
+	       p->shell_len == v->shell_len && memcmp(p->shell, v->shell, v->shell_len) == 0;
+}
+
 /* Every record readable, in order and apart, every name valid and found
- * through both of its indexes as itself, every list in bounds and
+ * through both of its indexes as itself (cells included), every list in bounds and
  * consistent with the other side: each member of a group lists the group's
  * gid, each gid a user lists exists, and both sides count the same
  * memberships. */
@@ -141,6 +156,7 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 
 	for (uint32_t i = 0; i < nu; i++) {
 		struct wo_cache_uview v, w;
+		struct wo_cache_pwview p;
 
 		if (wo_cache_user_at(m, i, &v) != 1 ||
 		    !wo_cache_id_is_valid(v.workos_id, v.workos_id_len))
@@ -154,6 +170,11 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 					    v.name);
 		if (wo_cache_user_by_uid(m, v.uid, &w) != 1 || w.ref != v.ref)
 			return wo_error_set(err, WO_ERR_DECODE, "user %s: uid index is wrong",
+					    v.name);
+		if (wo_cache_passwd_by_name(m, v.name, &p) != 1 || !passwd_matches(&p, &v) ||
+		    wo_cache_passwd_by_uid(m, v.uid, &p) != 1 || !passwd_matches(&p, &v))
+			return wo_error_set(err, WO_ERR_DECODE,
+					    "user %s: an index cell disagrees with the record",
 					    v.name);
 		for (uint32_t k = 0; k < v.n_gids; k++) {
 			struct wo_cache_gview g;

@@ -7,8 +7,9 @@
  * from another architecture is refused, not misread):
  *
  *   header     struct wo_cache_header, at offset 0
- *   ix_uname   user_slots  x struct wo_cache_slot   (key: user name)
- *   ix_uid     user_slots  x struct wo_cache_slot   (key: uid)
+ *   ix_uname   user_slots  x struct wo_cache_ucell  (key: user name)
+ *   ix_uid     user_slots  x struct wo_cache_ucell  (key: uid)
+ *              both at offsets that are multiples of 64
  *   ix_gname   group_slots x struct wo_cache_slot   (key: group name)
  *   ix_gid     group_slots x struct wo_cache_slot   (key: gid)
  *   users      n_users  x uint32_t record refs, in enumeration order
@@ -19,22 +20,32 @@
  *              reader does not rely on the order; wo_cache_verify checks
  *              it, which is how it knows no two records overlap)
  *
- * A lookup costs two random memory accesses however big the file: the index
- * slot, then one self-contained record (fixed fields, supplementary gids or
- * member names, strings, all inline), so a process touches two or three
- * cache lines and the pages holding them, never a separate string or list
- * area.  A ref is the record's offset in the records area / 8, plus 1 (0
- * marks an empty slot), so 32 bits address 32 GiB.
+ * A getpwnam() or getpwuid() reads one cache line: a user index entry is a
+ * 64-byte cell that holds, besides the record's ref, everything a passwd
+ * entry needs (uid, gid, name, gecos inline; the home directory is the
+ * header's `home` followed by the name, the shell the header's `shell`)
+ * whenever that fits, which it does for accounts made from one home_dir
+ * template and shell with names and gecos of up to 42 bytes together.  A
+ * cell that does not hold them (name_len 0) sends the reader to the record.
+ * Any other lookup costs two random memory accesses however big the file:
+ * the index slot or cell, then one self-contained record (fixed fields,
+ * supplementary gids or member names, strings, all inline), so a process
+ * touches two or three cache lines and the pages holding them, never a
+ * separate string or list area.  A ref is the record's offset in the
+ * records area / 8, plus 1 (0 marks an empty slot), so 32 bits address
+ * 32 GiB.  Cells cost file size for speed: 64 bytes per user per index
+ * instead of 8 (at 1M users a lookup from a cell takes about 60% of the
+ * time of one through a slot, for a file about twice as big).
  *
  * Indexes are open-addressing tables with linear probing.  The hash is
  * SipHash-2-4 keyed with header.hash_key (random per file, so a name chosen
- * upstream cannot be crafted to collide); the start slot is hash & (slots-1)
- * and a slot holds the upper 32 bits of the hash as a tag, so a probe touches
- * a record only when the tag matches and a name that is not there (a system
- * account looked up through "files workos") costs one access.  Names hash
- * their bytes (no NUL); ids hash their 4 bytes in little-endian order.  A
- * table has more slots than entries (power of two, load <= 1/2), so every
- * probe meets an empty slot.
+ * upstream cannot be crafted to collide); a probe starts at slot
+ * ((hash & 0xffffffff) * slots) >> 32 and wraps from the last slot to the
+ * first.  A slot or cell holds the upper 32 bits of the hash as a tag, so a
+ * probe touches a record only when the tag matches and a name that is not
+ * there costs one access.  Names hash their bytes (no NUL); ids hash their
+ * 4 bytes in little-endian order.  A table has at least half as many slots
+ * again as entries (load <= 2/3), so every probe meets an empty slot.
  *
  * Every string in a record is stored with its length in the fixed part and
  * followed by a NUL, so the reader copies it without scanning for the end.
@@ -44,7 +55,8 @@
  * every section inside the file) and bounds-checks every ref, length and
  * terminator on use, and the characters of every name it hands out, so a
  * corrupt or hostile file yields "unavailable", never a crash or a bad name.
- * The checksum (SipHash-2-4 of the whole file with the checksum field
+ * A cell's fields are checked like a record's; that they agree with the
+ * record is for wo_cache_verify() (`workosctl check`).  The checksum (SipHash-2-4 of the whole file with the checksum field
  * zeroed, keyed with hash_key) is checked by wo_cache_open() and
  * wo_cache_verify(), not on the NSS hot path: reading a 100 MB file in every
  * process that calls getpwnam() would defeat the index.  Files are replaced
@@ -56,7 +68,7 @@
 #include <stdint.h>
 
 #define WO_CACHE_MAGIC	 "WOSNSSC\0" /* 8 bytes */
-#define WO_CACHE_VERSION 2
+#define WO_CACHE_VERSION 3
 #define WO_CACHE_BOM	 0x01020304u
 
 #define WO_CACHE_FILE_NAME    "nss.cache"
@@ -71,6 +83,8 @@
 #define WO_CACHE_PATH_MAX    1024 /* home dir, shell */
 #define WO_CACHE_ID_MAX	     64	  /* WorkOS user id */
 #define WO_CACHE_RECORDS_MAX ((uint64_t)UINT32_MAX * 8) /* what a ref addresses */
+#define WO_CACHE_SHARED_MAX  64 /* header.home, header.shell, NUL included */
+#define WO_CACHE_CELL_TEXT   44
 
 struct wo_cache_header {
 	char magic[8];
@@ -85,8 +99,8 @@ struct wo_cache_header {
 
 	uint32_t n_users;
 	uint32_t n_groups;
-	uint32_t user_slots;  /* power of two, > n_users */
-	uint32_t group_slots; /* power of two, > n_groups */
+	uint32_t user_slots;  /* >= n_users * 3 / 2, > n_users */
+	uint32_t group_slots; /* >= n_groups * 3 / 2, > n_groups */
 
 	uint64_t ix_uname_off;
 	uint64_t ix_uid_off;
@@ -96,6 +110,11 @@ struct wo_cache_header {
 	uint64_t groups_off;
 	uint64_t records_off;  /* multiple of 8 */
 	uint64_t records_size; /* <= WO_CACHE_RECORDS_MAX */
+
+	/* What user cells share, each NUL-terminated; "" when no cell holds
+	 * passwd fields.  Absolute paths, same characters as in records. */
+	char home[WO_CACHE_SHARED_MAX]; /* a cell's home dir: home + name */
+	char shell[WO_CACHE_SHARED_MAX];
 };
 
 /* A user record; then, inline: uint32_t gids[n_gids] (supplementary
@@ -127,9 +146,22 @@ struct wo_cache_slot {
 	uint32_t ref; /* record ref; 0 = empty */
 };
 
-_Static_assert(sizeof(struct wo_cache_header) == 144, "header layout");
+/* A user index entry: one cache line. */
+struct wo_cache_ucell {
+	uint32_t tag; /* hash >> 32 */
+	uint32_t ref; /* record ref; 0 = empty */
+	uint32_t uid;
+	uint32_t gid;
+	uint8_t name_len; /* 0: only tag and ref are set; read the record */
+	uint8_t gecos_len;
+	uint8_t reserved[2];		/* 0 */
+	char text[WO_CACHE_CELL_TEXT]; /* name, NUL, gecos, NUL; zero after */
+};
+
+_Static_assert(sizeof(struct wo_cache_header) == 272, "header layout");
 _Static_assert(sizeof(struct wo_cache_urec) == 20, "user record layout");
 _Static_assert(sizeof(struct wo_cache_grec) == 16, "group record layout");
 _Static_assert(sizeof(struct wo_cache_slot) == 8, "slot layout");
+_Static_assert(sizeof(struct wo_cache_ucell) == 64, "cell layout");
 
 #endif

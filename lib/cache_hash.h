@@ -26,4 +26,16 @@ uint64_t wo_siphash_final(struct wo_siphash *s);
 /* The hash of an id key in the indexes: its 4 bytes, little-endian. */
 uint64_t wo_cache_hash_id(const uint8_t key[16], uint32_t id);
 
+/* Where the probe for `hash` starts in an index of `slots` entries, and the
+ * slot after `pos` (lib/cache_format.h). */
+static inline uint32_t wo_cache_probe_start(uint64_t hash, uint32_t slots)
+{
+	return (uint32_t)(((hash & 0xffffffffu) * slots) >> 32);
+}
+
+static inline uint32_t wo_cache_probe_next(uint32_t pos, uint32_t slots)
+{
+	return pos + 1 == slots ? 0 : pos + 1;
+}
+
 #endif

@@ -19,7 +19,9 @@ struct wo_cache_map {
 	const uint8_t *base;
 	size_t size;
 	const struct wo_cache_header *h;
-	const struct wo_cache_slot *ix_uname, *ix_uid, *ix_gname, *ix_gid;
+	const struct wo_cache_ucell *ix_uname, *ix_uid;
+	const struct wo_cache_slot *ix_gname, *ix_gid;
+	uint32_t home_len, shell_len; /* of h->home, h->shell */
 	const uint32_t *users, *groups; /* record refs */
 	const uint8_t *records;
 	struct stat st;
@@ -36,8 +38,19 @@ static bool section_ok(size_t file_size, uint64_t off, uint64_t count, uint64_t 
 
 static bool slots_ok(uint32_t slots, uint32_t count)
 {
-	return slots != 0 && (slots & (slots - 1)) == 0 && slots <= WO_CACHE_MAX_SLOTS &&
-	       slots > count;
+	return slots <= WO_CACHE_MAX_SLOTS && slots > count;
+}
+
+/* header.home or header.shell: NUL-terminated, and "" or an absolute path
+ * of the characters records allow. */
+static bool shared_ok(const char s[WO_CACHE_SHARED_MAX], uint32_t *len)
+{
+	const char *nul = memchr(s, '\0', WO_CACHE_SHARED_MAX);
+
+	if (nul == NULL)
+		return false;
+	*len = (uint32_t)(nul - s);
+	return *len == 0 || (s[0] == '/' && wo_cache_field_is_valid(s, *len));
 }
 
 static int check_header(struct wo_cache_map *m, struct wo_error *err)
@@ -57,8 +70,9 @@ static int check_header(struct wo_cache_map *m, struct wo_error *err)
 		return wo_error_set(err, WO_ERR_DECODE, "cache file is truncated or padded");
 	if (!slots_ok(h->user_slots, h->n_users) || !slots_ok(h->group_slots, h->n_groups))
 		return wo_error_set(err, WO_ERR_DECODE, "cache index sizes are invalid");
-	if (!section_ok(m->size, h->ix_uname_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
-	    !section_ok(m->size, h->ix_uid_off, h->user_slots, sizeof(struct wo_cache_slot)) ||
+	if (!section_ok(m->size, h->ix_uname_off, h->user_slots, sizeof(struct wo_cache_ucell)) ||
+	    !section_ok(m->size, h->ix_uid_off, h->user_slots, sizeof(struct wo_cache_ucell)) ||
+	    (h->ix_uname_off & 63) != 0 || (h->ix_uid_off & 63) != 0 ||
 	    !section_ok(m->size, h->ix_gname_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->ix_gid_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->users_off, h->n_users, sizeof(uint32_t)) ||
@@ -66,6 +80,10 @@ static int check_header(struct wo_cache_map *m, struct wo_error *err)
 	    !section_ok(m->size, h->records_off, h->records_size, 1) ||
 	    (h->records_off & 7) != 0 || h->records_size > WO_CACHE_RECORDS_MAX)
 		return wo_error_set(err, WO_ERR_DECODE, "cache section out of bounds");
+
+	if (!shared_ok(h->home, &m->home_len) || !shared_ok(h->shell, &m->shell_len) ||
+	    (m->home_len == 0) != (m->shell_len == 0))
+		return wo_error_set(err, WO_ERR_DECODE, "cache header has a bad home or shell");
 
 	m->h = h;
 	m->ix_uname = (const void *)(m->base + h->ix_uname_off);
@@ -455,18 +473,23 @@ int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_
 }
 
 /* Walks the probe chain of `hash` in an index of `slots` entries and runs
- * MATCH, with `ref` set, on each slot whose tag matches.  The walk is
+ * MATCH, with `entry` and `ref` set, on each entry whose tag matches.  The walk is
  * bounded by the table size, so a hostile file with no empty slot cannot
  * loop forever. */
 #define PROBE(ix, slots, hash, MATCH)                                                             \
 	do {                                                                                      \
-		uint32_t mask_ = (slots) - 1, tag_ = (uint32_t)((hash) >> 32);                    \
-		uint32_t pos_ = (uint32_t)(hash) & mask_;                                         \
-		for (uint32_t n_ = 0; n_ < (slots); n_++, pos_ = (pos_ + 1) & mask_) {            \
-			uint32_t ref = (ix)[pos_].ref;                                            \
+		uint32_t tag_ = (uint32_t)((hash) >> 32);                                         \
+		uint32_t pos_ = wo_cache_probe_start((hash), (slots));                            \
+		/* A hit probes two entries on average, the second often on the                   \
+		 * next cache line: ask for it now. */                                            \
+		__builtin_prefetch(&(ix)[wo_cache_probe_next(pos_, (slots))]);                    \
+		for (uint32_t n_ = 0; n_ < (slots);                                               \
+		     n_++, pos_ = wo_cache_probe_next(pos_, (slots))) {                           \
+			const __typeof__(*(ix)) *entry = &(ix)[pos_];                             \
+			uint32_t ref = entry->ref;                                                \
 			if (ref == 0)                                                             \
 				return 0;                                                         \
-			if ((ix)[pos_].tag != tag_)                                               \
+			if (entry->tag != tag_)                                                   \
 				continue;                                                         \
 			MATCH                                                                     \
 		}                                                                                 \
@@ -527,5 +550,98 @@ int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_
 			return -1;
 		if (v->gid == gid)
 			return name_ok(v->name, v->name_len);
+	});
+}
+
+void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview *v)
+{
+	*v = (struct wo_cache_pwview){
+		.name = u->name,
+		.gecos = u->gecos,
+		.dir = u->dir,
+		.shell = u->shell,
+		.name_len = u->name_len,
+		.gecos_len = u->gecos_len,
+		.dir_len = u->dir_len,
+		.shell_len = u->shell_len,
+		.uid = u->uid,
+		.gid = u->gid,
+	};
+}
+
+/* The passwd fields of a cell that holds them: 1, or -1 if they are
+ * corrupt.  The name's characters are left to the caller, as in
+ * user_view(). */
+static int cell_view(const struct wo_cache_map *m, const struct wo_cache_ucell *c,
+		     struct wo_cache_pwview *v)
+{
+	uint32_t ln = c->name_len, lg = c->gecos_len;
+
+	if (m->home_len == 0 || ln + lg + 2 > sizeof(c->text) || c->text[ln] != '\0' ||
+	    c->text[ln + 1 + lg] != '\0' || !wo_cache_field_is_valid(c->text + ln + 1, lg))
+		return -1;
+	*v = (struct wo_cache_pwview){
+		.name = c->text,
+		.gecos = c->text + ln + 1,
+		.dir = m->h->home,
+		.shell = m->h->shell,
+		.name_len = ln,
+		.gecos_len = lg,
+		.dir_len = m->home_len,
+		.shell_len = m->shell_len,
+		.uid = c->uid,
+		.gid = c->gid,
+		.dir_then_name = true,
+	};
+	return 1;
+}
+
+/* A cell without passwd fields: the record's. */
+static int record_pwview(const struct wo_cache_map *m, uint32_t ref, struct wo_cache_pwview *v,
+			 struct wo_cache_uview *u)
+{
+	if (user_view(m, ref, u) < 0)
+		return -1;
+	wo_cache_pwview_from(u, v);
+	return 1;
+}
+
+int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
+			    struct wo_cache_pwview *v)
+{
+	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	struct wo_cache_uview u;
+	uint64_t h;
+
+	if (!wo_name_is_valid_n(name, len))
+		return 0;
+	h = wo_siphash24(m->h->hash_key, name, len);
+	PROBE(m->ix_uname, m->h->user_slots, h, {
+		if (entry->name_len != 0) {
+			if (entry->name_len == len && memcmp(entry->text, name, len) == 0)
+				return cell_view(m, entry, v);
+		} else if (record_pwview(m, ref, v, &u) < 0) {
+			return -1;
+		} else if (v->name_len == len && memcmp(v->name, name, len) == 0) {
+			return 1;
+		}
+	});
+}
+
+int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_pwview *v)
+{
+	uint64_t h = wo_cache_hash_id(m->h->hash_key, uid);
+	struct wo_cache_uview u;
+
+	PROBE(m->ix_uid, m->h->user_slots, h, {
+		if (entry->name_len != 0) {
+			if (entry->uid == uid)
+				return cell_view(m, entry, v) < 0 ? -1
+								  : name_ok(v->name, v->name_len);
+		} else if (record_pwview(m, ref, v, &u) < 0) {
+			return -1;
+		} else if (v->uid == uid) {
+			return name_ok(v->name, v->name_len);
+		}
 	});
 }

@@ -111,6 +111,23 @@ int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name,
 int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_uview *v);
 int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v);
+
+/* What getpwnam() and getpwuid() return, from the user's index cell when it
+ * holds it (one cache line read), else from the record.  Same checks as a
+ * full view; the home directory is dir, then the name if dir_then_name. */
+struct wo_cache_pwview {
+	const char *name, *gecos, *dir, *shell;
+	uint32_t name_len, gecos_len, dir_len, shell_len;
+	uint32_t uid, gid;
+	bool dir_then_name;
+};
+
+int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
+			    struct wo_cache_pwview *v);
+int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid,
+			   struct wo_cache_pwview *v);
+/* The same fields from a full view. */
+void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview *v);
 int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
 /* What a gecos, home or shell field may hold: no control character, no DEL,

@@ -41,13 +41,10 @@ static bool text_ok(const char *s, size_t max, bool absolute)
 	return len <= max && wo_cache_field_is_valid(s, len);
 }
 
+/* Load <= 2/3: a hit probes two slots on average, and every probe ends. */
 static uint32_t slots_for(size_t n)
 {
-	uint32_t s = 8;
-
-	while (s < 2 * n)
-		s *= 2;
-	return s;
+	return (uint32_t)(n + n / 2 + 8);
 }
 
 /* Inserts record `idx` into an index, unless an entry equal to it is there
@@ -55,9 +52,9 @@ static uint32_t slots_for(size_t n)
 static int64_t ix_insert(struct wo_cache_slot *ix, uint32_t slots, uint64_t h, uint32_t idx,
 			 bool (*same)(const void *ctx, uint32_t a, uint32_t b), const void *ctx)
 {
-	uint32_t mask = slots - 1, tag = (uint32_t)(h >> 32), pos = (uint32_t)h & mask;
+	uint32_t tag = (uint32_t)(h >> 32), pos = wo_cache_probe_start(h, slots);
 
-	for (; ix[pos].ref != 0; pos = (pos + 1) & mask)
+	for (; ix[pos].ref != 0; pos = wo_cache_probe_next(pos, slots))
 		if (ix[pos].tag == tag && same(ctx, ix[pos].ref - 1, idx))
 			return ix[pos].ref - 1;
 	ix[pos].tag = tag;
@@ -98,9 +95,9 @@ static int64_t find_user(const struct wo_cache_slot *ix, uint32_t slots, const u
 			 const struct wo_cache_user *u, const char *name)
 {
 	uint64_t h = wo_siphash24(key, name, strlen(name));
-	uint32_t mask = slots - 1, tag = (uint32_t)(h >> 32), pos = (uint32_t)h & mask;
+	uint32_t tag = (uint32_t)(h >> 32), pos = wo_cache_probe_start(h, slots);
 
-	for (; ix[pos].ref != 0; pos = (pos + 1) & mask)
+	for (; ix[pos].ref != 0; pos = wo_cache_probe_next(pos, slots))
 		if (ix[pos].tag == tag && strcmp(u[ix[pos].ref - 1].name, name) == 0)
 			return ix[pos].ref - 1;
 	return -1;
@@ -191,6 +188,60 @@ static void put_group(uint8_t *p, const struct wo_cache_group *x)
 		s = put_str(s, x->members[j], strlen(x->members[j]));
 	r.members_size = (uint32_t)(s - members);
 	memcpy(p, &r, sizeof(r));
+}
+
+/* What the cells share: the first user's home directory without the name
+ * at its end, and shell, when they fit; else "", and no cell holds passwd
+ * fields.  Accounts made from one home_dir template and shell all match. */
+static void choose_shared(struct wo_cache_header *h, const struct wo_cache_user *u, size_t nu)
+{
+	size_t ln, ld, ls;
+
+	if (nu == 0)
+		return;
+	ln = strlen(u[0].name);
+	ld = strlen(u[0].dir);
+	ls = strlen(u[0].shell);
+	if (ld <= ln || ld - ln >= sizeof(h->home) || ls >= sizeof(h->shell) ||
+	    strcmp(u[0].dir + ld - ln, u[0].name) != 0)
+		return;
+	memcpy(h->home, u[0].dir, ld - ln);
+	memcpy(h->shell, u[0].shell, ls);
+}
+
+/* A user's cell: tag and ref, and the passwd fields when the shared home
+ * and shell are the user's and name and gecos fit. */
+static void put_cell(struct wo_cache_ucell *c, const struct wo_cache_header *h, uint32_t tag,
+		     uint32_t ref, const struct wo_cache_user *x)
+{
+	size_t ln = strlen(x->name), lg = strlen(x->gecos), lh = strlen(h->home);
+
+	c->tag = tag;
+	c->ref = ref;
+	if (lh == 0 || strcmp(x->shell, h->shell) != 0 || strncmp(x->dir, h->home, lh) != 0 ||
+	    strcmp(x->dir + lh, x->name) != 0 || ln + lg + 2 > sizeof(c->text))
+		return;
+	c->uid = x->uid;
+	c->gid = x->gid;
+	c->name_len = (uint8_t)ln;
+	c->gecos_len = (uint8_t)lg;
+	memcpy(c->text, x->name, ln + 1);
+	memcpy(c->text + ln + 1, x->gecos, lg + 1);
+}
+
+/* A user index, built as slots holding entry numbers + 1, as the file's
+ * cells. */
+static void slots_to_cells(const struct wo_cache_slot *ix, uint32_t slots, const uint32_t *refs,
+			   const struct wo_cache_user *u, const struct wo_cache_header *h,
+			   uint8_t *out)
+{
+	for (uint32_t i = 0; i < slots; i++) {
+		struct wo_cache_ucell c = {0};
+
+		if (ix[i].ref != 0)
+			put_cell(&c, h, ix[i].tag, refs[ix[i].ref - 1], &u[ix[i].ref - 1]);
+		memcpy(out + (size_t)i * sizeof(c), &c, sizeof(c));
+	}
 }
 
 /* Index slots were filled with entry numbers + 1 (to find duplicates while
@@ -382,14 +433,14 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		goto out;
 	}
 	h.records_size = off;
-	slots_to_refs(ix_uname, h.user_slots, urefs);
-	slots_to_refs(ix_uid, h.user_slots, urefs);
 	slots_to_refs(ix_gname, h.group_slots, grefs);
 	slots_to_refs(ix_gid, h.group_slots, grefs);
+	choose_shared(&h, u, nu);
 
-	h.ix_uname_off = sizeof(h);
-	h.ix_uid_off = h.ix_uname_off + (uint64_t)h.user_slots * sizeof(*ix_uname);
-	h.ix_gname_off = h.ix_uid_off + (uint64_t)h.user_slots * sizeof(*ix_uid);
+	/* Cells on cache-line boundaries (the mapping starts on a page). */
+	h.ix_uname_off = (sizeof(h) + 63) & ~(uint64_t)63;
+	h.ix_uid_off = h.ix_uname_off + (uint64_t)h.user_slots * sizeof(struct wo_cache_ucell);
+	h.ix_gname_off = h.ix_uid_off + (uint64_t)h.user_slots * sizeof(struct wo_cache_ucell);
 	h.ix_gid_off = h.ix_gname_off + (uint64_t)h.group_slots * sizeof(*ix_gname);
 	h.users_off = h.ix_gid_off + (uint64_t)h.group_slots * sizeof(*ix_gid);
 	h.groups_off = h.users_off + (uint64_t)nu * sizeof(*urefs);
@@ -403,8 +454,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		goto out;
 	}
 	memcpy(file, &h, sizeof(h));
-	memcpy(file + h.ix_uname_off, ix_uname, (size_t)h.user_slots * sizeof(*ix_uname));
-	memcpy(file + h.ix_uid_off, ix_uid, (size_t)h.user_slots * sizeof(*ix_uid));
+	slots_to_cells(ix_uname, h.user_slots, urefs, u, &h, file + h.ix_uname_off);
+	slots_to_cells(ix_uid, h.user_slots, urefs, u, &h, file + h.ix_uid_off);
 	memcpy(file + h.ix_gname_off, ix_gname, (size_t)h.group_slots * sizeof(*ix_gname));
 	memcpy(file + h.ix_gid_off, ix_gid, (size_t)h.group_slots * sizeof(*ix_gid));
 	memcpy(file + h.users_off, urefs, nu * sizeof(*urefs));

@@ -96,21 +96,28 @@ struct out {
 	size_t left;
 };
 
-/* Copies s (len bytes and its NUL) to the caller's buffer, or NULL if the
- * buffer is full. */
-static char *put(struct out *o, const char *s, size_t len)
+/* Copies a (alen bytes), then b (blen bytes), then a NUL to the caller's
+ * buffer, or returns NULL if the buffer is full. */
+static char *put2(struct out *o, const char *a, size_t alen, const char *b, size_t blen)
 {
 	char *r = o->p;
 
-	if (len >= o->left)
+	if (alen + blen >= o->left)
 		return NULL;
-	memcpy(r, s, len + 1);
-	o->p += len + 1;
-	o->left -= len + 1;
+	memcpy(r, a, alen);
+	memcpy(r + alen, b, blen);
+	r[alen + blen] = '\0';
+	o->p += alen + blen + 1;
+	o->left -= alen + blen + 1;
 	return r;
 }
 
-static int fill_passwd(const struct wo_cache_uview *v, struct passwd *pw, char *buf, size_t len)
+static char *put(struct out *o, const char *s, size_t len)
+{
+	return put2(o, s, len, "", 0);
+}
+
+static int fill_passwd(const struct wo_cache_pwview *v, struct passwd *pw, char *buf, size_t len)
 {
 	struct out o = {buf, len};
 
@@ -118,7 +125,7 @@ static int fill_passwd(const struct wo_cache_uview *v, struct passwd *pw, char *
 	pw->pw_name = put(&o, v->name, v->name_len);
 	pw->pw_passwd = put(&o, "*", 1);
 	pw->pw_gecos = put(&o, v->gecos, v->gecos_len);
-	pw->pw_dir = put(&o, v->dir, v->dir_len);
+	pw->pw_dir = put2(&o, v->dir, v->dir_len, v->name, v->dir_then_name ? v->name_len : 0);
 	pw->pw_shell = put(&o, v->shell, v->shell_len);
 	if (!pw->pw_name || !pw->pw_passwd || !pw->pw_gecos || !pw->pw_dir || !pw->pw_shell)
 		return ERANGE;
@@ -159,13 +166,13 @@ enum nss_status _nss_workos_getpwnam_r(const char *name, struct passwd *pw, char
 				       int *errnop)
 {
 	struct wo_cache_map *m;
-	struct wo_cache_uview v;
+	struct wo_cache_pwview v;
 	enum nss_status st;
 	int r;
 
 	if (wo_cache_acquire(&source, &m) < 0)
 		return unavailable(errnop);
-	r = wo_cache_user_by_name(m, name, &v);
+	r = wo_cache_passwd_by_name(m, name, &v);
 	st = status(r, r == 1 ? fill_passwd(&v, pw, buf, len) : 0, errnop);
 	wo_cache_map_release(m);
 	return st;
@@ -175,13 +182,13 @@ enum nss_status _nss_workos_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, 
 				       int *errnop)
 {
 	struct wo_cache_map *m;
-	struct wo_cache_uview v;
+	struct wo_cache_pwview v;
 	enum nss_status st;
 	int r;
 
 	if (wo_cache_acquire(&source, &m) < 0)
 		return unavailable(errnop);
-	r = wo_cache_user_by_uid(m, uid, &v);
+	r = wo_cache_passwd_by_uid(m, uid, &v);
 	st = status(r, r == 1 ? fill_passwd(&v, pw, buf, len) : 0, errnop);
 	wo_cache_map_release(m);
 	return st;
@@ -266,6 +273,7 @@ enum nss_status _nss_workos_endgrent(void)
 enum nss_status _nss_workos_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
 {
 	struct wo_cache_uview v;
+	struct wo_cache_pwview pv;
 	enum nss_status st;
 	int r, fill = 0;
 
@@ -275,8 +283,10 @@ enum nss_status _nss_workos_getpwent_r(struct passwd *pw, char *buf, size_t len,
 		goto out;
 	}
 	r = wo_cache_user_at(pw_map, pw_next, &v);
-	if (r == 1)
-		fill = fill_passwd(&v, pw, buf, len);
+	if (r == 1) {
+		wo_cache_pwview_from(&v, &pv);
+		fill = fill_passwd(&pv, pw, buf, len);
+	}
 	st = status(r, fill, errnop);
 	/* On ERANGE the caller retries the same entry with a bigger buffer. */
 	if (st == NSS_STATUS_SUCCESS)

@@ -65,8 +65,8 @@ bad_cache() {
 size=$(wc -c <"$WO_TMP/good.cache")
 head -c 4096 /dev/urandom >"$WO_CACHE"; bad_cache "random bytes"
 : >"$WO_CACHE"; bad_cache "empty file"
-# Cut inside the 144-byte header, right after it, and in the records.
-for n in 7 143 144 $((size / 2)) $((size - 1)); do
+# Cut inside the 272-byte header, right after it, and in the records.
+for n in 7 271 272 $((size / 2)) $((size - 1)); do
 	head -c "$n" "$WO_TMP/good.cache" >"$WO_CACHE"
 	bad_cache "truncated to $n bytes"
 done
@@ -79,7 +79,7 @@ bad_cache "huge user count"
 crashes=0
 for seed in 1 2 3 4 5 6 7 8 9 10; do
 	cp "$WO_TMP/good.cache" "$WO_CACHE"
-	head -c $((size - 144)) /dev/urandom | dd of="$WO_CACHE" bs=1 seek=144 conv=notrunc 2>/dev/null
+	head -c $((size - 272)) /dev/urandom | dd of="$WO_CACHE" bs=1 seek=272 conv=notrunc 2>/dev/null
 	for q in "passwd alice" "passwd 200001" "group workos-dev" "group 100002" "initgroups alice" passwd group; do
 		# shellcheck disable=SC2086
 		getent $q >/dev/null 2>&1; rc=$?

@@ -74,6 +74,13 @@ static void check_split(const struct wo_cache_gview *g, uint32_t walked, uint32_
 
 /* Walks the members as the cache tools do; the walk must stay inside the
  * block whatever the block holds. */
+static size_t touch_pw(const struct wo_cache_pwview *p)
+{
+	check_name(p->name, p->name_len);
+	return touch(p->name, p->name_len) + touch(p->gecos, p->gecos_len) +
+	       touch(p->dir, p->dir_len) + touch(p->shell, p->shell_len);
+}
+
 static size_t touch_group(const struct wo_cache_gview *g)
 {
 	size_t sum = touch(g->name, g->name_len);
@@ -96,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wo_cache_map *m;
 	struct wo_cache_uview u;
+	struct wo_cache_pwview p;
 	struct wo_cache_gview g;
 	volatile size_t sink = 0;
 	/* The reader requires the alignment mmap() gives; copy to get it. */
@@ -112,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (wo_cache_user_by_name(m, names[i], &u) == 1)
 			sink += touch_user(&u);
+		if (wo_cache_passwd_by_name(m, names[i], &p) == 1)
+			sink += touch_pw(&p);
 		if (wo_cache_group_by_name(m, names[i], &g) == 1)
 			sink += touch_group(&g);
 	}
@@ -121,6 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t k = 0; k < 4; k++) {
 			if (wo_cache_user_by_uid(m, base[k] + id, &u) == 1)
 				sink += touch_user(&u);
+			if (wo_cache_passwd_by_uid(m, base[k] + id, &p) == 1)
+				sink += touch_pw(&p);
 			if (wo_cache_group_by_gid(m, base[k] + id, &g) == 1)
 				sink += touch_group(&g);
 		}

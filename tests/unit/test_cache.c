@@ -224,16 +224,18 @@ static void test_layout(void)
 		   h->n_users == FX_NU && h->n_groups == FX_NG;
 	ok(sections, "header: version %d, sizes, counts", WO_CACHE_VERSION);
 	/* The walks below trust the counts and offsets checked here. */
-	sections = sections && h->ix_uname_off >= sizeof(*h) &&
-		   h->ix_uid_off >= h->ix_uname_off + 8ull * h->user_slots &&
-		   h->ix_gname_off >= h->ix_uid_off + 8ull * h->user_slots &&
+	sections = sections && h->ix_uname_off >= sizeof(*h) && h->ix_uname_off % 64 == 0 &&
+		   h->ix_uid_off % 64 == 0 &&
+		   h->ix_uid_off >= h->ix_uname_off + 64ull * h->user_slots &&
+		   h->ix_gname_off >= h->ix_uid_off + 64ull * h->user_slots &&
 		   h->ix_gid_off >= h->ix_gname_off + 8ull * h->group_slots &&
 		   h->users_off >= h->ix_gid_off + 8ull * h->group_slots &&
 		   h->groups_off >= h->users_off + 4ull * h->n_users &&
 		   h->records_off >= h->groups_off + 4ull * h->n_groups &&
 		   h->records_off % 8 == 0 && h->records_off <= len &&
 		   h->records_size <= len - h->records_off;
-	ok(sections, "sections in the documented order, records 8-aligned and inside the file");
+	ok(sections, "sections in the documented order, user cells on cache lines, records "
+		     "8-aligned and inside the file");
 	if (!sections) {
 		free(buf);
 		return;
@@ -477,6 +479,13 @@ static size_t touch_user(const struct wo_cache_uview *u)
 	return sum;
 }
 
+static size_t touch_pw(const struct wo_cache_pwview *p)
+{
+	check_name(p->name, p->name_len);
+	return touch(p->name, p->name_len) + touch(p->gecos, p->gecos_len) +
+	       touch(p->dir, p->dir_len) + touch(p->shell, p->shell_len) + p->uid + p->gid;
+}
+
 static size_t touch_group(const struct wo_cache_gview *g)
 {
 	size_t sum = touch(g->name, g->name_len);
@@ -500,6 +509,7 @@ static int poke(const void *buf, size_t len)
 					    "workos-admin", "workos-users"};
 	struct wo_cache_map *m;
 	struct wo_cache_uview u;
+	struct wo_cache_pwview p;
 	struct wo_cache_gview g;
 	volatile size_t sink = 0;
 
@@ -510,12 +520,16 @@ static int poke(const void *buf, size_t len)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (wo_cache_user_by_name(m, names[i], &u) == 1)
 			sink += touch_user(&u);
+		if (wo_cache_passwd_by_name(m, names[i], &p) == 1)
+			sink += touch_pw(&p);
 		if (wo_cache_group_by_name(m, names[i], &g) == 1)
 			sink += touch_group(&g);
 	}
 	for (uint32_t id = 0; id < 8; id++) {
 		if (wo_cache_user_by_uid(m, 200000 + id, &u) == 1)
 			sink += touch_user(&u);
+		if (wo_cache_passwd_by_uid(m, 200000 + id, &p) == 1)
+			sink += touch_pw(&p);
 		if (wo_cache_group_by_gid(m, 100000 + id, &g) == 1)
 			sink += touch_group(&g);
 	}
@@ -626,14 +640,20 @@ static void test_hostile(void)
 	FORGE("bad magic", h->magic[0] = 'X');
 	FORGE("other byte order", h->bom = 0x04030201);
 	FORGE("version 1, the old layout", h->version = 1);
-	FORGE("version 3", h->version = 3);
+	FORGE("version 2, slots without cells", h->version = 2);
+	FORGE("a version from the future", h->version = WO_CACHE_VERSION + 1);
 	FORGE("header size", h->header_size = 8);
 	FORGE("flags", h->flags = 1);
 	FORGE("file size", h->file_size = len + 1);
 	FORGE("n_users 2^32-1", h->n_users = UINT32_MAX);
 	FORGE("n_groups 2^32-1", h->n_groups = UINT32_MAX);
 	FORGE("n_users >= slots", h->n_users = h->user_slots);
-	FORGE("slots not a power of two", h->user_slots = 12);
+	FORGE("user cells off a cache line", h->ix_uid_off += 8);
+	FORGE("home without its NUL", memset(h->home, 'a', sizeof(h->home)));
+	FORGE("relative home", h->home[0] = 'h');
+	FORGE("home with a ':'", h->home[1] = ':');
+	FORGE("shell with a newline", h->shell[1] = '\n');
+	FORGE("a shell but no home", memset(h->home, 0, sizeof(h->home)));
 	FORGE("slots zero", h->group_slots = 0);
 	FORGE("slots huge", h->user_slots = 1u << 31);
 	FORGE("index past the end", h->user_slots = WO_CACHE_MAX_SLOTS);
@@ -668,6 +688,7 @@ static void test_hostile(void)
 		struct wo_cache_urec *ur;
 		struct wo_cache_grec *gr;
 		struct wo_cache_slot *ix;
+		struct wo_cache_ucell *cx;
 		struct wo_cache_map *m;
 		struct wo_cache_uview u;
 		struct wo_cache_gview g;
@@ -824,11 +845,11 @@ static void test_hostile(void)
 
 			memcpy(bad, good, len);
 			h = (struct wo_cache_header *)(void *)bad;
-			ix = (struct wo_cache_slot *)(void *)(bad + h->ix_uname_off);
+			cx = (struct wo_cache_ucell *)(void *)(bad + h->ix_uname_off);
 			hash = wo_siphash24(h->hash_key, "alice", 5);
 			for (uint32_t i = 0; i < h->user_slots; i++)
-				ix[i] = (struct wo_cache_slot){.tag = (uint32_t)(hash >> 32),
-							       .ref = ref};
+				cx[i] = (struct wo_cache_ucell){.tag = (uint32_t)(hash >> 32),
+								.ref = ref};
 			ix = (struct wo_cache_slot *)(void *)(bad + h->ix_gname_off);
 			hash = wo_siphash24(h->hash_key, "workos-dev", 10);
 			for (uint32_t i = 0; i < h->group_slots; i++)
@@ -839,7 +860,7 @@ static void test_hostile(void)
 			       wo_cache_group_by_name(m, "workos-dev", &g) == -1;
 			wo_cache_map_release(m);
 		}
-		ok(all, "index slots pointing at or past the end of the records: corrupt");
+		ok(all, "index entries pointing at or past the end of the records: corrupt");
 
 		/* A ref to a record of the other kind, or into the middle of
 		 * one, reads whatever is there as the wrong struct: it must
@@ -859,12 +880,15 @@ static void test_hostile(void)
 				ref = user_ref(good, 0) + 1;
 			memcpy(bad, good, len);
 			h = (struct wo_cache_header *)(void *)bad;
-			ix = (struct wo_cache_slot *)(void *)(bad + (into_uid ? h->ix_uid_off
-									     : h->ix_gid_off));
+			cx = (struct wo_cache_ucell *)(void *)(bad + h->ix_uid_off);
+			ix = (struct wo_cache_slot *)(void *)(bad + h->ix_gid_off);
 			n = into_uid ? h->user_slots : h->group_slots;
-			for (uint32_t i = 0; i < n; i++)
-				if (ix[i].ref != 0)
-					ix[i].ref = ref;
+			for (uint32_t i = 0; i < n; i++) {
+				uint32_t *at = into_uid ? &cx[i].ref : &ix[i].ref;
+
+				if (*at != 0)
+					*at = ref;
+			}
 			m = damaged(bad, len);
 			all &= m != NULL;
 			for (uint32_t i = 0; m && i < 3; i++)
@@ -1006,6 +1030,126 @@ static void test_hostile(void)
 	free(good);
 }
 
+/* The cell of user record `ref` in the user index at `off`. */
+static struct wo_cache_ucell *cell_of(unsigned char *buf, uint64_t off, uint32_t ref)
+{
+	const struct wo_cache_header *h = (const void *)buf;
+	struct wo_cache_ucell *c = (struct wo_cache_ucell *)(void *)(buf + off);
+
+	for (uint32_t i = 0; i < h->user_slots; i++)
+		if (c[i].ref == ref)
+			return &c[i];
+	abort();
+}
+
+/* getpwnam()/getpwuid() read a user's cell; a cell holds the passwd fields
+ * only when the user has the shared home prefix and shell (the fixture:
+ * alice does; bob has another shell, carol another home). */
+static void test_cells(void)
+{
+	struct wo_error err = WO_ERROR_INIT;
+	const struct wo_cache_header *gh;
+	struct wo_cache_header *h;
+	struct wo_cache_ucell *c;
+	struct wo_cache_map *m;
+	struct wo_cache_pwview p;
+	struct wo_cache_uview u;
+	unsigned char *good, *bad;
+	size_t len;
+	int all = 1;
+
+	ok(fx_write(path) == 0, "cells: fixture written");
+	good = fx_slurp(path, &len);
+	bad = malloc(len);
+	if (bad == NULL)
+		abort();
+	gh = (const void *)good;
+	ok(strcmp(gh->home, "/home/") == 0 && strcmp(gh->shell, "/bin/bash") == 0,
+	   "shared home prefix and shell from the first user: \"%s\", \"%s\"", gh->home,
+	   gh->shell);
+	for (uint32_t i = 0; i < FX_NU; i++) {
+		const struct wo_cache_user *x = &fx_users[i];
+		uint32_t ref = user_ref(good, i);
+
+		for (int t = 0; t < 2; t++) {
+			c = cell_of(good, t ? gh->ix_uid_off : gh->ix_uname_off, ref);
+			if (i == 0)
+				all &= c->name_len == 5 && c->gecos_len == strlen(x->gecos) &&
+				       c->uid == x->uid && c->gid == x->gid &&
+				       memcmp(c->text, "alice\0Alice Liddell\0", 20) == 0;
+			else
+				all &= c->name_len == 0 && c->uid == 0 && c->text[0] == '\0';
+		}
+	}
+	ok(all, "alice's two cells hold her passwd fields; bob's and carol's only refs");
+
+	m = wo_cache_map_open(path, 0, true, &err);
+	all = m != NULL;
+	for (uint32_t i = 0; m && i < FX_NU; i++) {
+		const struct wo_cache_user *x = &fx_users[i];
+		char home[64];
+
+		for (int t = 0; t < 2; t++) {
+			int r = t ? wo_cache_passwd_by_uid(m, x->uid, &p)
+				  : wo_cache_passwd_by_name(m, x->name, &p);
+
+			snprintf(home, sizeof(home), "%.*s%s", (int)p.dir_len, p.dir,
+				 p.dir_then_name ? p.name : "");
+			all &= r == 1 && p.dir_then_name == (i == 0) && !strcmp(p.name, x->name) &&
+			       !strcmp(p.gecos, x->gecos) && !strcmp(home, x->dir) &&
+			       !strcmp(p.shell, x->shell) && p.uid == x->uid && p.gid == x->gid;
+		}
+	}
+	all &= m && wo_cache_passwd_by_name(m, "dave", &p) == 0 &&
+	       wo_cache_passwd_by_uid(m, 200009, &p) == 0;
+	wo_cache_map_release(m);
+	ok(all, "passwd lookups by name and uid, from cells and records, agree with the file");
+
+#define DAMAGE_CELL(what, uid_index, stmt, ...)                                                   \
+	do {                                                                                      \
+		memcpy(bad, good, len);                                                           \
+		c = cell_of(bad, (uid_index) ? gh->ix_uid_off : gh->ix_uname_off,                 \
+			    user_ref(good, 0));                                                   \
+		stmt;                                                                             \
+		m = damaged(bad, len);                                                            \
+		ok(m && (uid_index ? wo_cache_passwd_by_uid(m, 200001, &p)                        \
+				   : wo_cache_passwd_by_name(m, "alice", &p)) == -1,              \
+		   "a cell with %s: corrupt", what);                                              \
+		wo_cache_map_release(m);                                                          \
+	} while (0)
+	DAMAGE_CELL("name and gecos longer than the cell", 0, c->gecos_len = 40);
+	DAMAGE_CELL("a name without its NUL", 0, c->text[5] = 'x');
+	DAMAGE_CELL("a gecos without its NUL", 0, c->text[19] = 'x');
+	DAMAGE_CELL("a ':' in the gecos", 0, c->text[8] = ':');
+	DAMAGE_CELL("a newline in the gecos", 1, c->text[8] = '\n');
+	DAMAGE_CELL("an uppercase name, found by uid", 1, c->text[0] = 'A');
+	DAMAGE_CELL("passwd fields but no shared home", 1, {
+		h = (struct wo_cache_header *)(void *)bad;
+		memset(h->home, 0, sizeof(h->home));
+		memset(h->shell, 0, sizeof(h->shell));
+	});
+#undef DAMAGE_CELL
+
+	/* A cell that lies, in a file whose checksum is right: the NSS path
+	 * believes the cell (checks are about safety, not truth), the tools'
+	 * check catches it. */
+	memcpy(bad, good, len);
+	c = cell_of(bad, gh->ix_uname_off, user_ref(good, 0));
+	c->text[6] = 'M';
+	h = (struct wo_cache_header *)(void *)bad;
+	h->checksum = 0;
+	h->checksum = wo_siphash24(h->hash_key, bad, len);
+	m = damaged(bad, len);
+	ok(m && wo_cache_passwd_by_name(m, "alice", &p) == 1 && !strcmp(p.gecos, "Mlice Liddell") &&
+		   wo_cache_user_by_name(m, "alice", &u) == 1 && !strcmp(u.gecos, "Alice Liddell"),
+	   "a lying cell is what getpwnam() sees; the record is unchanged");
+	wo_cache_map_release(m);
+	ok(wo_cache_verify(path, NULL, &err) < 0 && strstr(err.message, "cell disagrees"),
+	   "wo_cache_verify refuses it: %s", err.message);
+	free(bad);
+	free(good);
+}
+
 static void test_owner(void)
 {
 	struct wo_error err = WO_ERROR_INIT;
@@ -1089,6 +1233,7 @@ int main(void)
 	test_write_failures();
 	test_lock();
 	test_hostile();
+	test_cells();
 	test_owner();
 	test_source();
 	{
