@@ -130,7 +130,7 @@ static uint64_t record_start(const struct wo_cache_map *m, uint32_t ref)
 }
 
 /* What getpwnam()/getpwuid() return for a user (from its index cell, most
- * of the time) is its record's. */
+ * of the time) is its record's; so are the gids initgroups gets. */
 static bool passwd_matches(const struct wo_cache_pwview *p, const struct wo_cache_uview *v)
 {
 	size_t head = p->dir_then_name ? p->dir_len : v->dir_len;
@@ -157,6 +157,8 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 	for (uint32_t i = 0; i < nu; i++) {
 		struct wo_cache_uview v, w;
 		struct wo_cache_pwview p;
+		const uint32_t *gids;
+		uint32_t n_gids;
 
 		if (wo_cache_user_at(m, i, &v) != 1 ||
 		    !wo_cache_id_is_valid(v.workos_id, v.workos_id_len))
@@ -172,7 +174,9 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 			return wo_error_set(err, WO_ERR_DECODE, "user %s: uid index is wrong",
 					    v.name);
 		if (wo_cache_passwd_by_name(m, v.name, &p) != 1 || !passwd_matches(&p, &v) ||
-		    wo_cache_passwd_by_uid(m, v.uid, &p) != 1 || !passwd_matches(&p, &v))
+		    wo_cache_passwd_by_uid(m, v.uid, &p) != 1 || !passwd_matches(&p, &v) ||
+		    wo_cache_gids_by_name(m, v.name, &gids, &n_gids) != 1 || n_gids != v.n_gids ||
+		    (n_gids != 0 && memcmp(gids, v.gids, 4 * (size_t)n_gids) != 0))
 			return wo_error_set(err, WO_ERR_DECODE,
 					    "user %s: an index cell disagrees with the record",
 					    v.name);

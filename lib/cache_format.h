@@ -20,13 +20,15 @@
  *              reader does not rely on the order; wo_cache_verify checks
  *              it, which is how it knows no two records overlap)
  *
- * A getpwnam() or getpwuid() reads one cache line: a user index entry is a
- * 64-byte cell that holds, besides the record's ref, everything a passwd
- * entry needs (uid, gid, name, gecos inline; the home directory is the
- * header's `home` followed by the name, the shell the header's `shell`)
- * whenever that fits, which it does for accounts made from one home_dir
- * template and shell with names and gecos of up to 42 bytes together.  A
- * cell that does not hold them (name_len 0) sends the reader to the record.
+ * A getpwnam(), getpwuid() or initgroups reads one cache line: a user
+ * index entry is a 64-byte cell that holds, besides the record's ref,
+ * everything a passwd entry needs (uid, gid, name, gecos inline; the home
+ * directory is the header's `home` followed by the name, the shell the
+ * header's `shell`) whenever that fits, which it does for accounts made
+ * from one home_dir template and shell with names and gecos of up to 42
+ * bytes together, and the supplementary gids when they fit after those.  A
+ * cell that does not hold them (name_len 0, or n_gids
+ * WO_CACHE_CELL_NO_GIDS) sends the reader to the record.
  * Any other lookup costs two random memory accesses however big the file:
  * the index slot or cell, then one self-contained record (fixed fields,
  * supplementary gids or member names, strings, all inline), so a process
@@ -85,6 +87,7 @@
 #define WO_CACHE_RECORDS_MAX ((uint64_t)UINT32_MAX * 8) /* what a ref addresses */
 #define WO_CACHE_SHARED_MAX  64 /* header.home, header.shell, NUL included */
 #define WO_CACHE_CELL_TEXT   44
+#define WO_CACHE_CELL_NO_GIDS 0xff
 
 struct wo_cache_header {
 	char magic[8];
@@ -154,8 +157,11 @@ struct wo_cache_ucell {
 	uint32_t gid;
 	uint8_t name_len; /* 0: only tag and ref are set; read the record */
 	uint8_t gecos_len;
-	uint8_t reserved[2];		/* 0 */
-	char text[WO_CACHE_CELL_TEXT]; /* name, NUL, gecos, NUL; zero after */
+	uint8_t n_gids;			/* WO_CACHE_CELL_NO_GIDS: in the record only */
+	uint8_t reserved;		/* 0 */
+	char text[WO_CACHE_CELL_TEXT]; /* name, NUL, gecos, NUL, then from the next
+					* multiple of 4 n_gids uint32_t
+					* supplementary gids; zero after */
 };
 
 _Static_assert(sizeof(struct wo_cache_header) == 272, "header layout");

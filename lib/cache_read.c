@@ -645,3 +645,40 @@ int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo
 		}
 	});
 }
+
+int wo_cache_gids_by_name(const struct wo_cache_map *m, const char *name, const uint32_t **gids,
+			  uint32_t *n_gids)
+{
+	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	struct wo_cache_pwview p;
+	struct wo_cache_uview u;
+	uint64_t h;
+
+	if (!wo_name_is_valid_n(name, len))
+		return 0;
+	h = wo_siphash24(m->h->hash_key, name, len);
+	PROBE(m->ix_uname, m->h->user_slots, h, {
+		if (entry->name_len != 0) {
+			uint32_t at = ((uint32_t)len + entry->gecos_len + 2 + 3) & ~3u;
+
+			if (entry->name_len != len || memcmp(entry->text, name, len) != 0)
+				continue;
+			if (cell_view(m, entry, &p) < 0)
+				return -1;
+			if (entry->n_gids != WO_CACHE_CELL_NO_GIDS) {
+				if (at + 4u * entry->n_gids > sizeof(entry->text))
+					return -1;
+				*gids = (const uint32_t *)(const void *)(entry->text + at);
+				*n_gids = entry->n_gids;
+				return 1;
+			}
+		}
+		if (user_view(m, ref, &u) < 0)
+			return -1;
+		if (u.name_len == len && memcmp(u.name, name, len) == 0) {
+			*gids = u.gids;
+			*n_gids = u.n_gids;
+			return 1;
+		}
+	});
+}

@@ -128,6 +128,11 @@ int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid,
 			   struct wo_cache_pwview *v);
 /* The same fields from a full view. */
 void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview *v);
+
+/* A user's supplementary gids, for initgroups: from the user's name cell
+ * when it holds them (one cache line read), else from the record. */
+int wo_cache_gids_by_name(const struct wo_cache_map *m, const char *name, const uint32_t **gids,
+			  uint32_t *n_gids);
 int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
 /* What a gecos, home or shell field may hold: no control character, no DEL,

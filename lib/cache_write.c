@@ -209,12 +209,15 @@ static void choose_shared(struct wo_cache_header *h, const struct wo_cache_user 
 	memcpy(h->shell, u[0].shell, ls);
 }
 
-/* A user's cell: tag and ref, and the passwd fields when the shared home
- * and shell are the user's and name and gecos fit. */
+/* A user's cell: tag and ref; the passwd fields when the shared home and
+ * shell are the user's and name and gecos fit; then the supplementary
+ * gids if they fit too. */
 static void put_cell(struct wo_cache_ucell *c, const struct wo_cache_header *h, uint32_t tag,
-		     uint32_t ref, const struct wo_cache_user *x)
+		     uint32_t ref, const struct wo_cache_user *x, const uint32_t *gids,
+		     uint32_t n_gids)
 {
 	size_t ln = strlen(x->name), lg = strlen(x->gecos), lh = strlen(h->home);
+	size_t at = (ln + lg + 2 + 3) & ~(size_t)3;
 
 	c->tag = tag;
 	c->ref = ref;
@@ -227,19 +230,26 @@ static void put_cell(struct wo_cache_ucell *c, const struct wo_cache_header *h, 
 	c->gecos_len = (uint8_t)lg;
 	memcpy(c->text, x->name, ln + 1);
 	memcpy(c->text + ln + 1, x->gecos, lg + 1);
+	c->n_gids = WO_CACHE_CELL_NO_GIDS;
+	if (at + 4 * (size_t)n_gids <= sizeof(c->text)) {
+		c->n_gids = (uint8_t)n_gids;
+		memcpy(c->text + at, gids, 4 * (size_t)n_gids);
+	}
 }
 
 /* A user index, built as slots holding entry numbers + 1, as the file's
- * cells. */
+ * cells.  User i's gids are gids[first[i]..first[i] + n_gids[i]). */
 static void slots_to_cells(const struct wo_cache_slot *ix, uint32_t slots, const uint32_t *refs,
-			   const struct wo_cache_user *u, const struct wo_cache_header *h,
-			   uint8_t *out)
+			   const struct wo_cache_user *u, const uint32_t *gids,
+			   const uint32_t *first, const uint32_t *n_gids,
+			   const struct wo_cache_header *h, uint8_t *out)
 {
 	for (uint32_t i = 0; i < slots; i++) {
 		struct wo_cache_ucell c = {0};
+		uint32_t k = ix[i].ref - 1;
 
 		if (ix[i].ref != 0)
-			put_cell(&c, h, ix[i].tag, refs[ix[i].ref - 1], &u[ix[i].ref - 1]);
+			put_cell(&c, h, ix[i].tag, refs[k], &u[k], gids + first[k], n_gids[k]);
 		memcpy(out + (size_t)i * sizeof(c), &c, sizeof(c));
 	}
 }
@@ -454,8 +464,10 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		goto out;
 	}
 	memcpy(file, &h, sizeof(h));
-	slots_to_cells(ix_uname, h.user_slots, urefs, u, &h, file + h.ix_uname_off);
-	slots_to_cells(ix_uid, h.user_slots, urefs, u, &h, file + h.ix_uid_off);
+	slots_to_cells(ix_uname, h.user_slots, urefs, u, gids, first, n_gids, &h,
+		       file + h.ix_uname_off);
+	slots_to_cells(ix_uid, h.user_slots, urefs, u, gids, first, n_gids, &h,
+		       file + h.ix_uid_off);
 	memcpy(file + h.ix_gname_off, ix_gname, (size_t)h.group_slots * sizeof(*ix_gname));
 	memcpy(file + h.ix_gid_off, ix_gid, (size_t)h.group_slots * sizeof(*ix_gid));
 	memcpy(file + h.users_off, urefs, nu * sizeof(*urefs));

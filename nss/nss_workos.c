@@ -352,15 +352,16 @@ enum nss_status _nss_workos_initgroups_dyn(const char *user, gid_t skip, long *s
 					   gid_t **groupsp, long limit, int *errnop)
 {
 	struct wo_cache_map *m;
-	struct wo_cache_uview v;
+	const uint32_t *gids;
+	uint32_t n_gids;
 	enum nss_status st;
 	int r, e = 0;
 
 	if (wo_cache_acquire(&source, &m) < 0)
 		return unavailable(errnop);
-	r = wo_cache_user_by_name(m, user, &v);
-	for (uint32_t i = 0; r == 1 && e == 0 && i < v.n_gids; i++)
-		e = add_gid(v.gids[i], skip, start, size, groupsp, limit);
+	r = wo_cache_gids_by_name(m, user, &gids, &n_gids);
+	for (uint32_t i = 0; r == 1 && e == 0 && i < n_gids; i++)
+		e = add_gid(gids[i], skip, start, size, groupsp, limit);
 	if (e == ENOMEM) {
 		*errnop = ENOMEM;
 		st = NSS_STATUS_TRYAGAIN;

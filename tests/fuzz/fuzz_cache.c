@@ -105,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wo_cache_uview u;
 	struct wo_cache_pwview p;
 	struct wo_cache_gview g;
+	const uint32_t *gids;
+	uint32_t n_gids;
 	volatile size_t sink = 0;
 	/* The reader requires the alignment mmap() gives; copy to get it. */
 	uint64_t *buf = malloc(size / 8 * 8 + 8);
@@ -122,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sink += touch_user(&u);
 		if (wo_cache_passwd_by_name(m, names[i], &p) == 1)
 			sink += touch_pw(&p);
+		if (wo_cache_gids_by_name(m, names[i], &gids, &n_gids) == 1)
+			sink += n_gids ? gids[0] + gids[n_gids - 1] : 0;
 		if (wo_cache_group_by_name(m, names[i], &g) == 1)
 			sink += touch_group(&g);
 	}

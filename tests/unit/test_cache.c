@@ -511,6 +511,8 @@ static int poke(const void *buf, size_t len)
 	struct wo_cache_uview u;
 	struct wo_cache_pwview p;
 	struct wo_cache_gview g;
+	const uint32_t *gids;
+	uint32_t n_gids;
 	volatile size_t sink = 0;
 
 	fx_spit(path, buf, len);
@@ -522,6 +524,8 @@ static int poke(const void *buf, size_t len)
 			sink += touch_user(&u);
 		if (wo_cache_passwd_by_name(m, names[i], &p) == 1)
 			sink += touch_pw(&p);
+		if (wo_cache_gids_by_name(m, names[i], &gids, &n_gids) == 1)
+			sink += n_gids ? gids[0] + gids[n_gids - 1] : 0;
 		if (wo_cache_group_by_name(m, names[i], &g) == 1)
 			sink += touch_group(&g);
 	}
@@ -1054,7 +1058,10 @@ static void test_cells(void)
 	struct wo_cache_map *m;
 	struct wo_cache_pwview p;
 	struct wo_cache_uview u;
+	static const uint32_t admin_dev[] = {100001, 100002};
 	unsigned char *good, *bad;
+	const uint32_t *gids;
+	uint32_t n_gids;
 	size_t len;
 	int all = 1;
 
@@ -1075,13 +1082,15 @@ static void test_cells(void)
 			c = cell_of(good, t ? gh->ix_uid_off : gh->ix_uname_off, ref);
 			if (i == 0)
 				all &= c->name_len == 5 && c->gecos_len == strlen(x->gecos) &&
-				       c->uid == x->uid && c->gid == x->gid &&
-				       memcmp(c->text, "alice\0Alice Liddell\0", 20) == 0;
+				       c->uid == x->uid && c->gid == x->gid && c->n_gids == 2 &&
+				       memcmp(c->text, "alice\0Alice Liddell\0", 20) == 0 &&
+				       memcmp(c->text + 20, admin_dev, 8) == 0;
 			else
-				all &= c->name_len == 0 && c->uid == 0 && c->text[0] == '\0';
+				all &= c->name_len == 0 && c->uid == 0 && c->n_gids == 0 &&
+				       c->text[0] == '\0';
 		}
 	}
-	ok(all, "alice's two cells hold her passwd fields; bob's and carol's only refs");
+	ok(all, "alice's two cells hold her passwd fields and gids; bob's and carol's only refs");
 
 	m = wo_cache_map_open(path, 0, true, &err);
 	all = m != NULL;
@@ -1102,8 +1111,16 @@ static void test_cells(void)
 	}
 	all &= m && wo_cache_passwd_by_name(m, "dave", &p) == 0 &&
 	       wo_cache_passwd_by_uid(m, 200009, &p) == 0;
-	wo_cache_map_release(m);
 	ok(all, "passwd lookups by name and uid, from cells and records, agree with the file");
+	all = m != NULL;
+	for (uint32_t i = 0; m && i < FX_NU; i++)
+		all &= wo_cache_gids_by_name(m, fx_users[i].name, &gids, &n_gids) == 1 &&
+		       wo_cache_user_by_name(m, fx_users[i].name, &u) == 1 && n_gids == u.n_gids &&
+		       (n_gids == 0 || memcmp(gids, u.gids, 4 * n_gids) == 0) &&
+		       (i != 0 || (n_gids == 2 && gids[0] == 100001 && gids[1] == 100002));
+	all &= m && wo_cache_gids_by_name(m, "dave", &gids, &n_gids) == 0;
+	wo_cache_map_release(m);
+	ok(all, "gids for initgroups, from alice's cell and the others' records, agree");
 
 #define DAMAGE_CELL(what, uid_index, stmt, ...)                                                   \
 	do {                                                                                      \
@@ -1129,6 +1146,20 @@ static void test_cells(void)
 		memset(h->shell, 0, sizeof(h->shell));
 	});
 #undef DAMAGE_CELL
+	memcpy(bad, good, len);
+	c = cell_of(bad, gh->ix_uname_off, user_ref(good, 0));
+	c->n_gids = 7; /* 20 + 28 bytes: past the cell */
+	m = damaged(bad, len);
+	ok(m && wo_cache_gids_by_name(m, "alice", &gids, &n_gids) == -1,
+	   "a cell with more gids than it has room for: corrupt");
+	wo_cache_map_release(m);
+	c->n_gids = WO_CACHE_CELL_NO_GIDS;
+	memset(c->text + 20, 0, 8);
+	m = damaged(bad, len);
+	ok(m && wo_cache_gids_by_name(m, "alice", &gids, &n_gids) == 1 && n_gids == 2 &&
+		   gids[0] == 100001 && gids[1] == 100002,
+	   "a cell without the gids: they come from the record");
+	wo_cache_map_release(m);
 
 	/* A cell that lies, in a file whose checksum is right: the NSS path
 	 * believes the cell (checks are about safety, not truth), the tools'
