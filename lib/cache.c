@@ -144,6 +144,31 @@ static bool passwd_matches(const struct wo_cache_pwview *p, const struct wo_cach
 	       p->shell_len == v->shell_len && memcmp(p->shell, v->shell, v->shell_len) == 0;
 }
 
+/* A user index holds exactly one occupied cell per user (the lookups in
+ * verify_map() find each user's own, so a count above n_users means a
+ * stray cell that a lookup of another name or uid could meet), and empty
+ * cells hold nothing. */
+static int verify_cells(const struct wo_cache_map *m, uint64_t off, const char *which,
+			struct wo_error *err)
+{
+	static const struct wo_cache_ucell empty;
+	const struct wo_cache_header *h = wo_cache_map_header(m);
+	const struct wo_cache_ucell *c = (const void *)((const uint8_t *)h + off);
+	uint32_t used = 0;
+
+	for (uint32_t k = 0; k < h->user_slots; k++) {
+		if (c[k].ref != 0)
+			used++;
+		else if (memcmp(&c[k], &empty, sizeof(empty)) != 0)
+			return wo_error_set(err, WO_ERR_DECODE, "%s index: empty cell %u is not",
+					    which, k);
+	}
+	if (used != h->n_users)
+		return wo_error_set(err, WO_ERR_DECODE, "%s index: %u cells for %u users", which,
+				    used, h->n_users);
+	return 0;
+}
+
 /* Every record readable, in order and apart, every name valid and found
  * through both of its indexes as itself (cells included), every list in bounds and
  * consistent with the other side: each member of a group lists the group's
@@ -228,6 +253,9 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 	}
 	if (memberships != gid_entries)
 		return wo_error_set(err, WO_ERR_DECODE, "group memberships are inconsistent");
+	if (verify_cells(m, wo_cache_map_header(m)->ix_uname_off, "name", err) < 0 ||
+	    verify_cells(m, wo_cache_map_header(m)->ix_uid_off, "uid", err) < 0)
+		return -1;
 	return 0;
 }
 

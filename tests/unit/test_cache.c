@@ -1161,6 +1161,55 @@ static void test_cells(void)
 	   "a cell without the gids: they come from the record");
 	wo_cache_map_release(m);
 
+	/* Lies that only the tools' check sees, each in a file whose checksum
+	 * is right: a stray cell for a user that does not exist (uid 0), a
+	 * uid cell with another gid, gids that are not the record's, a shared
+	 * home that is not the users', an empty cell that is not empty. */
+	for (int k = 0; k < 6; k++) {
+		static const char *const lies[] = {"a stray name cell", "a stray uid cell",
+						   "a uid cell with another gid",
+						   "a cell with other gids", "another shared home",
+						   "an empty cell with bytes in it"};
+		struct wo_cache_ucell *cells;
+		uint64_t hash;
+		uint32_t e = 0;
+
+		memcpy(bad, good, len);
+		h = (struct wo_cache_header *)(void *)bad;
+		cells = (struct wo_cache_ucell *)(void *)(bad + (k == 1 ? h->ix_uid_off
+									 : h->ix_uname_off));
+		while (cells[e].ref != 0)
+			e++;
+		switch (k) {
+		case 0:
+		case 1:
+			hash = k == 0 ? wo_siphash24(h->hash_key, "toor", 4)
+				      : wo_cache_hash_id(h->hash_key, 0);
+			cells[e] = (struct wo_cache_ucell){.tag = (uint32_t)(hash >> 32),
+							   .ref = user_ref(good, 0),
+							   .name_len = 4,
+							   .n_gids = 0,
+							   .text = "toor"};
+			break;
+		case 2:
+			cell_of(bad, h->ix_uid_off, user_ref(good, 0))->gid = 100000;
+			break;
+		case 3:
+			cell_of(bad, h->ix_uname_off, user_ref(good, 0))->text[20] ^= 1;
+			break;
+		case 4:
+			memcpy(h->home, "/srv/", 6);
+			break;
+		default:
+			cells[e].reserved = 1;
+		}
+		h->checksum = 0;
+		h->checksum = wo_siphash24(h->hash_key, bad, len);
+		fx_spit(path, bad, len);
+		ok(wo_cache_verify(path, NULL, &err) < 0, "wo_cache_verify refuses %s: %s", lies[k],
+		   err.message);
+	}
+
 	/* A cell that lies, in a file whose checksum is right: the NSS path
 	 * believes the cell (checks are about safety, not truth), the tools'
 	 * check catches it. */
@@ -1179,6 +1228,122 @@ static void test_cells(void)
 	   "wo_cache_verify refuses it: %s", err.message);
 	free(bad);
 	free(good);
+}
+
+/* Where cells stop holding fields: the writer's conditions at their
+ * edges, each checked against the records through every lookup. */
+static void test_cell_edges(void)
+{
+	static const char *const in5[] = {"hal", "ivy"};
+	static const char *const in6[] = {"ivy"};
+	static const char gecos42[] = "Fay Forty-Two Bytes Of Name And Gecos..";
+	static const char gecos43[] = "Gus Forty-Three Bytes Of Name And Gecos.";
+	struct wo_cache_user users[] = {
+		{"dan", 300001, 300001, "Dan", "/home/dan", "/bin/bash", "u1"},
+		{"eve", 300002, 300002, "Eve", "/home/shared", "/bin/bash", "u2"},
+		{"fay", 300003, 300003, gecos42, "/home/fay", "/bin/bash", "u3"},
+		{"gus", 300004, 300004, gecos43, "/home/gus", "/bin/bash", "u4"},
+		{"hal", 300005, 300005, "Hal Nineteen Bytes", "/home/hal", "/bin/bash", "u5"},
+		{"ivy", 300006, 300006, "Ivy Nineteen Bytes", "/home/ivy", "/bin/bash", "u6"},
+		{"joe", 300007, 300007, "", "/home/joe", "/bin/bash", "u7"},
+	};
+	struct wo_cache_group groups[6];
+	/* name_len, n_gids of each user's cell: 0 = fields in the record only */
+	static const struct {
+		uint8_t name_len, n_gids;
+	} want[] = {{3, 0}, {0, 0}, {3, 0}, {0, 0}, {3, 5}, {3, WO_CACHE_CELL_NO_GIDS}, {3, 0}};
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_cache_map *m;
+	unsigned char *buf;
+	size_t len;
+	int all = 1;
+
+	for (int j = 0; j < 6; j++) {
+		static char names[6][8];
+
+		snprintf(names[j], sizeof(names[j]), "e%d", j);
+		groups[j] = (struct wo_cache_group){names[j], 310000 + (uint32_t)j,
+						    j < 5 ? in5 : in6, j < 5 ? 2 : 1};
+	}
+	ok(strlen("fay") + strlen(gecos42) == 42 && strlen("gus") + strlen(gecos43) == 43 &&
+		   strlen("hal") + strlen("Hal Nineteen Bytes") + 2 == 23,
+	   "edge users: 42 and 43 bytes of name and gecos; hal's gids from byte 24");
+	ok(wo_cache_write(path, users, 7, groups, 6, &err) == 0 &&
+		   wo_cache_verify(path, NULL, &err) == 0,
+	   "written and verified (%s)", err.message);
+	buf = fx_slurp(path, &len);
+	m = wo_cache_map_open(path, 0, true, &err);
+	all = m != NULL;
+	for (uint32_t i = 0; m && i < 7; i++) {
+		const struct wo_cache_header *h = (const void *)buf;
+		struct wo_cache_ucell *c = cell_of(buf, h->ix_uname_off, user_ref(buf, i));
+		struct wo_cache_pwview p;
+		struct wo_cache_uview u;
+		const uint32_t *gids;
+		uint32_t n;
+
+		all &= c->name_len == want[i].name_len && c->n_gids == want[i].n_gids &&
+		       wo_cache_user_by_name(m, users[i].name, &u) == 1 &&
+		       wo_cache_passwd_by_name(m, users[i].name, &p) == 1 &&
+		       !strcmp(p.gecos, users[i].gecos) && p.uid == users[i].uid &&
+		       wo_cache_passwd_by_uid(m, users[i].uid, &p) == 1 &&
+		       !strcmp(p.name, users[i].name) &&
+		       wo_cache_gids_by_name(m, users[i].name, &gids, &n) == 1 && n == u.n_gids &&
+		       (n == 0 || memcmp(gids, u.gids, 4 * n) == 0);
+		if (!all)
+			diag("user %s: cell name_len %u n_gids %u", users[i].name, c->name_len,
+			     c->n_gids);
+	}
+	wo_cache_map_release(m);
+	ok(all, "home not the shared prefix plus the name, 43 bytes, 6 gids: fields in the "
+		"record; 42 bytes, 5 gids filling the cell, no gids: in the cell");
+	free(buf);
+}
+
+/* Probes wrap from the last entry of an index to the first: write files
+ * until one has both ends of its name index taken, then find everyone. */
+static void test_wrap(void)
+{
+	enum { N = 300 };
+	static struct wo_cache_user users[N];
+	static char names[N][8];
+	struct wo_error err = WO_ERROR_INIT;
+	int tries = 0, all = 0;
+
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "w%u", i);
+		users[i] = (struct wo_cache_user){names[i], 400000 + i, 400000 + i, "W",
+						  "/home/w", "/bin/sh", "u1"};
+	}
+	while (!all && tries++ < 40) {
+		const struct wo_cache_header *h;
+		const struct wo_cache_ucell *c;
+		struct wo_cache_map *m;
+		struct wo_cache_pwview p;
+		unsigned char *buf;
+		size_t len;
+
+		if (wo_cache_write(path, users, N, NULL, 0, &err) != 0)
+			break;
+		buf = fx_slurp(path, &len);
+		h = (const void *)buf;
+		c = (const void *)(buf + h->ix_uname_off);
+		if (c[0].ref != 0 && c[h->user_slots - 1].ref != 0) {
+			m = wo_cache_map_open(path, 0, true, &err);
+			all = m != NULL && wo_cache_verify(path, NULL, &err) == 0;
+			for (uint32_t i = 0; m && i < N; i++)
+				all &= wo_cache_passwd_by_name(m, names[i], &p) == 1 &&
+				       p.uid == 400000 + i &&
+				       wo_cache_passwd_by_uid(m, 400000 + i, &p) == 1 &&
+				       !strcmp(p.name, names[i]);
+			wo_cache_map_release(m);
+			if (!all)
+				tries = 1000;
+		}
+		free(buf);
+	}
+	ok(all, "a name index with both ends taken: all %d users found by name and uid "
+		"(%d files written)", N, tries);
 }
 
 static void test_owner(void)
@@ -1265,6 +1430,8 @@ int main(void)
 	test_lock();
 	test_hostile();
 	test_cells();
+	test_cell_edges();
+	test_wrap();
 	test_owner();
 	test_source();
 	{

@@ -91,8 +91,18 @@ static void test_lookups(void)
 		   !strcmp(pw.pw_shell, "/bin/bash") && !strcmp(pw.pw_passwd, "*"),
 	   "alice's passwd entry, password field '*'");
 	ok(_nss_workos_getpwuid_r(200003, &pw, buf, sizeof(buf), &e) == NSS_STATUS_SUCCESS &&
-		   !strcmp(pw.pw_name, "carol") && !strcmp(pw.pw_gecos, "Carol, Room 4"),
-	   "getpwuid_r 200003: carol");
+		   !strcmp(pw.pw_name, "carol") && !strcmp(pw.pw_gecos, "Carol, Room 4") &&
+		   !strcmp(pw.pw_dir, "/srv/carol"),
+	   "getpwuid_r 200003: carol (from her record: her home is not /home/carol)");
+	ok(_nss_workos_getpwuid_r(200001, &pw, buf, sizeof(buf), &e) == NSS_STATUS_SUCCESS &&
+		   !strcmp(pw.pw_name, "alice") && pw.pw_gid == 200001 &&
+		   !strcmp(pw.pw_gecos, "Alice Liddell") && !strcmp(pw.pw_dir, "/home/alice") &&
+		   !strcmp(pw.pw_shell, "/bin/bash"),
+	   "getpwuid_r 200001: alice (from her uid cell)");
+	ok(_nss_workos_getpwnam_r("bob", &pw, buf, sizeof(buf), &e) == NSS_STATUS_SUCCESS &&
+		   !strcmp(pw.pw_dir, "/home/bob") && !strcmp(pw.pw_shell, "/bin/sh") &&
+		   !strcmp(pw.pw_gecos, ""),
+	   "getpwnam_r bob (from his record: his shell is not the shared one)");
 	e = 0;
 	ok(_nss_workos_getpwnam_r("dave", &pw, buf, sizeof(buf), &e) == NSS_STATUS_NOTFOUND &&
 		   e == ENOENT,
