@@ -90,6 +90,6 @@ for n in $sizes; do
 	row "$n" "files via glibc" "$fs" $("$RUN" glibc "$n")
 	cp "$WO_TMP/passwd.orig" /etc/passwd; cp "$WO_TMP/group.orig" /etc/group
 	rm -rf "$d" /etc/passwd.cache* /etc/group.cache*
-	printf '%8s  memory floor: one dependent random read over %s of 4 KiB pages costs %s ns; a workos lookup makes two (index slot, record)\n' \
+	printf '%8s  memory floor: one dependent random read over %s of 4 KiB pages costs %s ns; getpwnam, getpwuid and initgroups read one user cell, getgrnam an index slot and a record\n' \
 		"$n" "$(human "$ws")" "$("$RUN" floor "$ws")"
 done
