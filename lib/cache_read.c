@@ -472,6 +472,17 @@ int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_
 	return name_ok(v->name, v->name_len);
 }
 
+/* A name key's length and hash, if it is a valid name: no entry can have
+ * any other. */
+static bool name_key(const struct wo_cache_map *m, const char *name, size_t *len, uint64_t *h)
+{
+	*len = strnlen(name, WO_NAME_MAX + 1);
+	if (!wo_name_is_valid_n(name, *len))
+		return false;
+	*h = wo_siphash24(m->h->hash_key, name, *len);
+	return true;
+}
+
 /* Walks the probe chain of `hash` in an index of `slots` entries and runs
  * MATCH, with `entry` and `ref` set, on each entry whose tag matches.  The walk is
  * bounded by the table size, so a hostile file with no empty slot cannot
@@ -498,12 +509,11 @@ int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_
 
 int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct wo_cache_uview *v)
 {
-	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	size_t len;
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len))
+	if (!name_key(m, name, &len, &h))
 		return 0;
-	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_uname, m->h->user_slots, h, {
 		if (user_view(m, ref, v) < 0)
 			return -1;
@@ -527,12 +537,11 @@ int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_c
 int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v)
 {
-	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	size_t len;
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len))
+	if (!name_key(m, name, &len, &h))
 		return 0;
-	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_gname, m->h->group_slots, h, {
 		if (group_view(m, ref, v) < 0)
 			return -1;
@@ -609,13 +618,12 @@ static int record_pwview(const struct wo_cache_map *m, uint32_t ref, struct wo_c
 int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
 			    struct wo_cache_pwview *v)
 {
-	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	size_t len;
 	struct wo_cache_uview u;
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len))
+	if (!name_key(m, name, &len, &h))
 		return 0;
-	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_uname, m->h->user_slots, h, {
 		if (entry->name_len != 0) {
 			if (entry->name_len == len && memcmp(entry->text, name, len) == 0)
@@ -649,14 +657,13 @@ int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo
 int wo_cache_gids_by_name(const struct wo_cache_map *m, const char *name, const uint32_t **gids,
 			  uint32_t *n_gids)
 {
-	size_t len = strnlen(name, WO_NAME_MAX + 1);
+	size_t len;
 	struct wo_cache_pwview p;
 	struct wo_cache_uview u;
 	uint64_t h;
 
-	if (!wo_name_is_valid_n(name, len))
+	if (!name_key(m, name, &len, &h))
 		return 0;
-	h = wo_siphash24(m->h->hash_key, name, len);
 	PROBE(m->ix_uname, m->h->user_slots, h, {
 		if (entry->name_len != 0) {
 			uint32_t at = ((uint32_t)len + entry->gecos_len + 2 + 3) & ~3u;
