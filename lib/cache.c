@@ -170,10 +170,10 @@ static int verify_cells(const struct wo_cache_map *m, uint64_t off, const char *
 }
 
 /* Every record readable, in order and apart, every name valid and found
- * through both of its indexes as itself (cells included), every list in bounds and
- * consistent with the other side: each member of a group lists the group's
- * gid, each gid a user lists exists, and both sides count the same
- * memberships. */
+ * through both of its indexes as itself (cells included), every list in
+ * bounds and consistent with the other side: each member of a group lists
+ * the group's gid, each gid a user lists exists, and both sides count the
+ * same memberships. */
 static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 {
 	uint32_t nu = wo_cache_map_n_users(m), ng = wo_cache_map_n_groups(m);

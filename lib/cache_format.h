@@ -58,8 +58,9 @@
  * terminator on use, and the characters of every name it hands out, so a
  * corrupt or hostile file yields "unavailable", never a crash or a bad name.
  * A cell's fields are checked like a record's; that they agree with the
- * record is for wo_cache_verify() (`workosctl check`).  The checksum (SipHash-2-4 of the whole file with the checksum field
- * zeroed, keyed with hash_key) is checked by wo_cache_open() and
+ * record is for wo_cache_verify() (`workosctl check`).  The checksum
+ * (SipHash-2-4 of the whole file with the checksum field zeroed, keyed with
+ * hash_key) is checked by wo_cache_open() and
  * wo_cache_verify(), not on the NSS hot path: reading a 100 MB file in every
  * process that calls getpwnam() would defeat the index.  Files are replaced
  * by rename(), never rewritten in place.
@@ -67,6 +68,7 @@
 #ifndef WO_CACHE_FORMAT_H
 #define WO_CACHE_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define WO_CACHE_MAGIC	 "WOSNSSC\0" /* 8 bytes */
@@ -163,6 +165,13 @@ struct wo_cache_ucell {
 					* multiple of 4 n_gids uint32_t
 					* supplementary gids; zero after */
 };
+
+/* Where a cell's gids start in its text: after name, gecos and their NULs,
+ * at the next multiple of 4. */
+static inline size_t wo_cache_cell_gids_at(size_t name_len, size_t gecos_len)
+{
+	return (name_len + gecos_len + 2 + 3) & ~(size_t)3;
+}
 
 _Static_assert(sizeof(struct wo_cache_header) == 272, "header layout");
 _Static_assert(sizeof(struct wo_cache_urec) == 20, "user record layout");

@@ -484,9 +484,9 @@ static bool name_key(const struct wo_cache_map *m, const char *name, size_t *len
 }
 
 /* Walks the probe chain of `hash` in an index of `slots` entries and runs
- * MATCH, with `entry` and `ref` set, on each entry whose tag matches.  The walk is
- * bounded by the table size, so a hostile file with no empty slot cannot
- * loop forever. */
+ * MATCH, with `entry` and `ref` set, on each entry whose tag matches.  The
+ * walk is bounded by the table size, so a hostile file with no empty slot
+ * cannot loop forever. */
 #define PROBE(ix, slots, hash, MATCH)                                                             \
 	do {                                                                                      \
 		uint32_t tag_ = (uint32_t)((hash) >> 32);                                         \
@@ -615,25 +615,49 @@ static int record_pwview(const struct wo_cache_map *m, uint32_t ref, struct wo_c
 	return 1;
 }
 
-int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
-			    struct wo_cache_pwview *v)
+/* The user `name` through the name index: 1 with *cell set if the name's
+ * cell holds the passwd fields (and, with need_gids, the gids), else 1
+ * with *cell NULL and u filled from the record; 0 or -1 as for a lookup.
+ * The cell's fields are still to be checked (cell_view). */
+static int find_by_name(const struct wo_cache_map *m, const char *name, bool need_gids,
+			const struct wo_cache_ucell **cell, struct wo_cache_uview *u)
 {
 	size_t len;
-	struct wo_cache_uview u;
 	uint64_t h;
 
 	if (!name_key(m, name, &len, &h))
 		return 0;
 	PROBE(m->ix_uname, m->h->user_slots, h, {
 		if (entry->name_len != 0) {
-			if (entry->name_len == len && memcmp(entry->text, name, len) == 0)
-				return cell_view(m, entry, v);
-		} else if (record_pwview(m, ref, v, &u) < 0) {
+			if (entry->name_len != len || memcmp(entry->text, name, len) != 0)
+				continue;
+			if (!need_gids || entry->n_gids != WO_CACHE_CELL_NO_GIDS) {
+				*cell = entry;
+				return 1;
+			}
+		}
+		if (user_view(m, ref, u) < 0)
 			return -1;
-		} else if (v->name_len == len && memcmp(v->name, name, len) == 0) {
+		if (u->name_len == len && memcmp(u->name, name, len) == 0) {
+			*cell = NULL;
 			return 1;
 		}
 	});
+}
+
+int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
+			    struct wo_cache_pwview *v)
+{
+	const struct wo_cache_ucell *cell;
+	struct wo_cache_uview u;
+	int r = find_by_name(m, name, false, &cell, &u);
+
+	if (r != 1)
+		return r;
+	if (cell != NULL)
+		return cell_view(m, cell, v);
+	wo_cache_pwview_from(&u, v);
+	return 1;
 }
 
 int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_pwview *v)
@@ -657,35 +681,23 @@ int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo
 int wo_cache_gids_by_name(const struct wo_cache_map *m, const char *name, const uint32_t **gids,
 			  uint32_t *n_gids)
 {
-	size_t len;
+	const struct wo_cache_ucell *cell;
 	struct wo_cache_pwview p;
 	struct wo_cache_uview u;
-	uint64_t h;
+	int r = find_by_name(m, name, true, &cell, &u);
+	size_t at;
 
-	if (!name_key(m, name, &len, &h))
-		return 0;
-	PROBE(m->ix_uname, m->h->user_slots, h, {
-		if (entry->name_len != 0) {
-			uint32_t at = ((uint32_t)len + entry->gecos_len + 2 + 3) & ~3u;
-
-			if (entry->name_len != len || memcmp(entry->text, name, len) != 0)
-				continue;
-			if (cell_view(m, entry, &p) < 0)
-				return -1;
-			if (entry->n_gids != WO_CACHE_CELL_NO_GIDS) {
-				if (at + 4u * entry->n_gids > sizeof(entry->text))
-					return -1;
-				*gids = (const uint32_t *)(const void *)(entry->text + at);
-				*n_gids = entry->n_gids;
-				return 1;
-			}
-		}
-		if (user_view(m, ref, &u) < 0)
-			return -1;
-		if (u.name_len == len && memcmp(u.name, name, len) == 0) {
-			*gids = u.gids;
-			*n_gids = u.n_gids;
-			return 1;
-		}
-	});
+	if (r != 1)
+		return r;
+	if (cell == NULL) {
+		*gids = u.gids;
+		*n_gids = u.n_gids;
+		return 1;
+	}
+	at = wo_cache_cell_gids_at(cell->name_len, cell->gecos_len);
+	if (cell_view(m, cell, &p) < 0 || at + 4 * (size_t)cell->n_gids > sizeof(cell->text))
+		return -1;
+	*gids = (const uint32_t *)(const void *)(cell->text + at);
+	*n_gids = cell->n_gids;
+	return 1;
 }

@@ -111,6 +111,7 @@ int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name,
 int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_uview *v);
 int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v);
+int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
 /* What getpwnam() and getpwuid() return, from the user's index cell when it
  * holds it (one cache line read), else from the record.  Same checks as a
@@ -133,7 +134,6 @@ void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview
  * when it holds them (one cache line read), else from the record. */
 int wo_cache_gids_by_name(const struct wo_cache_map *m, const char *name, const uint32_t **gids,
 			  uint32_t *n_gids);
-int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_cache_gview *v);
 
 /* What a gecos, home or shell field may hold: no control character, no DEL,
  * no ':' (writer and reader apply the same rule). */

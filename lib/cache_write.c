@@ -217,7 +217,7 @@ static void put_cell(struct wo_cache_ucell *c, const struct wo_cache_header *h, 
 		     uint32_t n_gids)
 {
 	size_t ln = strlen(x->name), lg = strlen(x->gecos), lh = strlen(h->home);
-	size_t at = (ln + lg + 2 + 3) & ~(size_t)3;
+	size_t at = wo_cache_cell_gids_at(ln, lg);
 
 	c->tag = tag;
 	c->ref = ref;
