@@ -15,7 +15,8 @@
 #include "names.h"
 #include "secret.h"
 
-#define HEADER	   "workos-idmap 1\n"
+#define HEADER	   "workos-idmap 2\n"
+#define HEADER_V1  "workos-idmap 1\n" /* read, never written: a map without names */
 #define NUMBER_MAX 4294967294u /* (uid_t)-1 means "no id" to the kernel */
 #define NOBODY16   65535u      /* (uint16_t)-1: "no id" to 16-bit interfaces */
 
@@ -28,17 +29,27 @@ enum state {
 
 struct entry {
 	char *key;
-	uint32_t number; /* 0 until allocated */
+	uint32_t number; /* 0 until allocated; always 0 for a name */
 	uint32_t preferred;
+	uint32_t link;	 /* user: its name's entry + 1; name: its owner's entry + 1 */
+	char *owner;	 /* name, while parsing: the owner's user id as written */
 	unsigned char kind;
 	unsigned char state;
 	bool local_clash; /* recorded number now used by a local account */
+};
+
+/* A user's proposed name, waiting for wo_idmap_allocate. */
+struct proposal {
+	uint32_t user; /* entry index */
+	char *name;
 };
 
 struct wo_idmap {
 	struct entry *v;
 	size_t n, cap;
 	size_t added;
+	struct proposal *props;
+	size_t n_props, cap_props;
 
 	/* Open addressing, linear probing, power-of-two sizes, load <= 1/2. */
 	uint32_t *keys; /* entry index + 1; 0 = empty */
@@ -51,6 +62,7 @@ static const char *const kind_names[] = {
     [WO_IDMAP_USER] = "user",
     [WO_IDMAP_ROLE] = "role",
     [WO_IDMAP_GROUP] = "group",
+    [WO_IDMAP_NAME] = "name",
 };
 
 /* --- hashing ------------------------------------------------------------------ */
@@ -215,7 +227,7 @@ static int add_entry(struct wo_idmap *m, enum wo_idmap_kind kind, const char *ke
 
 static bool key_is_valid(enum wo_idmap_kind kind, const char *key, size_t len)
 {
-	if (kind == WO_IDMAP_GROUP)
+	if (kind == WO_IDMAP_GROUP || kind == WO_IDMAP_NAME)
 		return wo_name_is_valid_n(key, len);
 	if (len == 0 || len > WO_IDMAP_KEY_MAX)
 		return false;
@@ -253,16 +265,71 @@ void wo_idmap_free(struct wo_idmap *m)
 {
 	if (m == NULL)
 		return;
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].key);
+		free(m->v[i].owner);
+	}
+	for (size_t i = 0; i < m->n_props; i++)
+		free(m->props[i].name);
+	free(m->props);
 	free(m->v);
 	free(m->keys);
 	free(m->nums);
 	free(m);
 }
 
+/* "name NAME OWNER": the owner is checked once every line is read
+ * (resolve_names), so the file's order does not matter. */
+static int parse_name(struct wo_idmap *m, const char *name, size_t line_no, const char *key,
+		      size_t key_len, const char *owner, size_t owner_len, struct wo_error *err)
+{
+	char keybuf[WO_NAME_MAX + 1];
+	size_t index;
+
+	if (!key_is_valid(WO_IDMAP_USER, owner, owner_len))
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "%s line %zu: invalid owner; refusing the map", name, line_no);
+	memcpy(keybuf, key, key_len);
+	keybuf[key_len] = '\0';
+	if (find_key(m, WO_IDMAP_NAME, keybuf) != SIZE_MAX)
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "%s line %zu: name %s appears twice; refusing the map", name,
+				    line_no, keybuf);
+	if (add_entry(m, WO_IDMAP_NAME, key, key_len, 0, S_RECORDED, &index) != 0 ||
+	    (m->v[index].owner = strndup(owner, owner_len)) == NULL)
+		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+	return 0;
+}
+
+/* Links every name to its owner: a recorded user, who owns no other name. */
+static int resolve_names(struct wo_idmap *m, const char *name, struct wo_error *err)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct entry *e = &m->v[i];
+		size_t owner;
+
+		if (e->kind != WO_IDMAP_NAME)
+			continue;
+		owner = find_key(m, WO_IDMAP_USER, e->owner);
+		if (owner == SIZE_MAX)
+			return wo_error_set(err, WO_ERR_SYSTEM,
+					    "%s: name %s belongs to %s, who has no UID; refusing "
+					    "the map",
+					    name, e->key, e->owner);
+		if (m->v[owner].link != 0)
+			return wo_error_set(err, WO_ERR_SYSTEM,
+					    "%s: %s owns two names; refusing the map", name,
+					    e->owner);
+		m->v[owner].link = (uint32_t)i + 1;
+		e->link = (uint32_t)owner + 1;
+		free(e->owner);
+		e->owner = NULL;
+	}
+	return 0;
+}
+
 static int parse_line(struct wo_idmap *m, const char *name, size_t line_no, const char *p,
-		      size_t len, struct wo_error *err)
+		      size_t len, bool with_names, struct wo_error *err)
 {
 	const char *sp1 = memchr(p, ' ', len);
 	const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - p)) : NULL;
@@ -274,11 +341,11 @@ static int parse_line(struct wo_idmap *m, const char *name, size_t line_no, cons
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "%s line %zu: expected \"kind key number\"; refusing the map",
 				    name, line_no);
-	for (int k = 0; k <= WO_IDMAP_GROUP; k++)
+	for (int k = 0; k <= WO_IDMAP_NAME; k++)
 		if ((size_t)(sp1 - p) == strlen(kind_names[k]) &&
 		    memcmp(p, kind_names[k], (size_t)(sp1 - p)) == 0)
 			kind = k;
-	if (kind < 0)
+	if (kind < 0 || (kind == WO_IDMAP_NAME && !with_names))
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "%s line %zu: unknown kind; refusing the map", name, line_no);
 	const char *key = sp1 + 1, *num = sp2 + 1;
@@ -288,6 +355,8 @@ static int parse_line(struct wo_idmap *m, const char *name, size_t line_no, cons
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "%s line %zu: invalid %s key; refusing the map", name, line_no,
 				    kind_names[kind]);
+	if (kind == WO_IDMAP_NAME)
+		return parse_name(m, name, line_no, key, key_len, num, num_len, err);
 	if (!number_is_valid(num, num_len, &number))
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "%s line %zu: invalid number; refusing the map", name, line_no);
@@ -313,6 +382,7 @@ int wo_idmap_parse(const char *name, const char *text, size_t len, struct wo_idm
 {
 	struct wo_idmap *m = calloc(1, sizeof(*m));
 	size_t pos, line_no = 1;
+	bool with_names = false;
 
 	*out = NULL;
 	if (m == NULL)
@@ -321,9 +391,13 @@ int wo_idmap_parse(const char *name, const char *text, size_t len, struct wo_idm
 		*out = m;
 		return 0;
 	}
-	if (len < strlen(HEADER) || memcmp(text, HEADER, strlen(HEADER)) != 0) {
+	_Static_assert(sizeof(HEADER) == sizeof(HEADER_V1), "headers of one length");
+	if (len >= strlen(HEADER) && memcmp(text, HEADER, strlen(HEADER)) == 0)
+		with_names = true;
+	else if (len < strlen(HEADER_V1) || memcmp(text, HEADER_V1, strlen(HEADER_V1)) != 0) {
 		wo_error_set(err, WO_ERR_SYSTEM,
-			     "%s does not start with \"workos-idmap 1\"; refusing the map", name);
+			     "%s does not start with \"workos-idmap 2\" (or 1); refusing the map",
+			     name);
 		goto fail;
 	}
 	if (text[len - 1] != '\n') {
@@ -340,10 +414,12 @@ int wo_idmap_parse(const char *name, const char *text, size_t len, struct wo_idm
 		size_t line_len = (size_t)(nl - (text + pos));
 
 		line_no++;
-		if (parse_line(m, name, line_no, text + pos, line_len, err) != 0)
+		if (parse_line(m, name, line_no, text + pos, line_len, with_names, err) != 0)
 			goto fail;
 		pos += line_len + 1;
 	}
+	if (resolve_names(m, name, err) != 0)
+		goto fail;
 	*out = m;
 	return 0;
 fail:
@@ -412,6 +488,7 @@ int wo_idmap_request(struct wo_idmap *m, enum wo_idmap_kind kind, const char *ke
 {
 	size_t index;
 
+	/* Names are not numbers: they go through wo_idmap_propose_name. */
 	if ((unsigned)kind > WO_IDMAP_GROUP || key == NULL || !key_is_valid(kind, key, strlen(key)))
 		return wo_error_set(err, WO_ERR_SYSTEM, "invalid key for the UID/GID map");
 	index = find_key(m, kind, key);
@@ -425,6 +502,88 @@ int wo_idmap_request(struct wo_idmap *m, enum wo_idmap_kind kind, const char *ke
 		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 	m->v[index].preferred = preferred;
 	return 0;
+}
+
+int wo_idmap_propose_name(struct wo_idmap *m, const char *user_id, const char *name,
+			  struct wo_error *err)
+{
+	size_t user = user_id ? find_key(m, WO_IDMAP_USER, user_id) : SIZE_MAX;
+
+	if (user == SIZE_MAX || name == NULL || !wo_name_is_valid(name))
+		return wo_error_set(err, WO_ERR_SYSTEM, "invalid name proposal for the map");
+	if (m->v[user].link != 0) /* named already, for good */
+		return 0;
+	if (m->n_props == m->cap_props) {
+		size_t cap = m->cap_props ? m->cap_props * 2 : 64;
+		struct proposal *v = realloc(m->props, cap * sizeof(*v));
+
+		if (v == NULL)
+			return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+		m->props = v;
+		m->cap_props = cap;
+	}
+	m->props[m->n_props].name = strdup(name);
+	if (m->props[m->n_props].name == NULL)
+		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+	m->props[m->n_props++].user = (uint32_t)user;
+	return 0;
+}
+
+static const struct wo_idmap *props_map;
+
+/* By name, then by owner id: the oldest WorkOS account (ULIDs sort by
+ * creation time) comes first among those who want one name. */
+static int cmp_proposals(const void *a, const void *b)
+{
+	const struct proposal *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(props_map->v[x->user].key, props_map->v[y->user].key);
+}
+
+/* Gives each unclaimed name to the first user who proposed it and can hold
+ * it (has a number, no name yet); a recorded name is never given again. */
+static int allocate_names(struct wo_idmap *m)
+{
+	props_map = m;
+	qsort(m->props, m->n_props, sizeof(*m->props), cmp_proposals);
+	props_map = NULL;
+	for (size_t i = 0; i < m->n_props; i++) {
+		struct proposal *p = &m->props[i];
+		struct entry *u = &m->v[p->user];
+		size_t index;
+
+		if (u->link != 0 || u->number == 0 || find_key(m, WO_IDMAP_NAME, p->name) != SIZE_MAX)
+			continue;
+		if (add_entry(m, WO_IDMAP_NAME, p->name, strlen(p->name), 0, S_NEW, &index) != 0)
+			return -1;
+		u = &m->v[p->user]; /* add_entry may have moved the entries */
+		u->link = (uint32_t)index + 1;
+		m->v[index].link = p->user + 1;
+		m->added++;
+	}
+	for (size_t i = 0; i < m->n_props; i++)
+		free(m->props[i].name);
+	m->n_props = 0;
+	return 0;
+}
+
+const char *wo_idmap_name_of(const struct wo_idmap *m, const char *user_id)
+{
+	size_t user = user_id ? find_key(m, WO_IDMAP_USER, user_id) : SIZE_MAX;
+
+	if (user == SIZE_MAX || m->v[user].link == 0)
+		return NULL;
+	return m->v[m->v[user].link - 1].key;
+}
+
+const char *wo_idmap_owner_of(const struct wo_idmap *m, const char *name)
+{
+	size_t index = name ? find_key(m, WO_IDMAP_NAME, name) : SIZE_MAX;
+
+	if (index == SIZE_MAX || m->v[index].link == 0)
+		return NULL;
+	return m->v[m->v[index].link - 1].key;
 }
 
 static bool is_free(const struct wo_idmap *m, const struct wo_localdb *local, uint32_t number)
@@ -500,8 +659,8 @@ int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *r,
 	for (size_t i = 0; i < m->n; i++) {
 		struct entry *e = &m->v[i];
 
-		e->local_clash =
-		    e->state == S_RECORDED && local != NULL && wo_localdb_has_id(local, e->number);
+		e->local_clash = e->state == S_RECORDED && e->number != 0 && local != NULL &&
+				 wo_localdb_has_id(local, e->number);
 		if (e->state == S_EXHAUSTED) /* a second allocate retries */
 			e->state = S_PENDING;
 	}
@@ -538,6 +697,10 @@ int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *r,
 			  user ? r->uid_max : r->gid_max) != 0)
 			goto oom;
 	}
+
+	/* Pass 3: names, to users who have a number now. */
+	if (allocate_names(m) != 0)
+		goto oom;
 	rc = 0;
 	goto out;
 oom:
@@ -598,10 +761,14 @@ char *wo_idmap_format(const struct wo_idmap *m, size_t *len)
 	if (idx == NULL)
 		return NULL;
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].number == 0)
+		const struct entry *e = &m->v[i];
+
+		if (e->kind == WO_IDMAP_NAME)
+			size += strlen(m->v[e->link - 1].key) + 2;
+		else if (e->number == 0)
 			continue;
 		idx[n++] = (uint32_t)i;
-		size += strlen(kind_names[m->v[i].kind]) + strlen(m->v[i].key) + 13;
+		size += strlen(kind_names[e->kind]) + strlen(e->key) + 13;
 	}
 	sort_indices(m, idx, n);
 	buf = malloc(size);
@@ -611,8 +778,12 @@ char *wo_idmap_format(const struct wo_idmap *m, size_t *len)
 	for (size_t i = 0; i < n; i++) {
 		const struct entry *e = &m->v[idx[i]];
 
-		pos += (size_t)snprintf(buf + pos, size - pos, "%s %s %u\n", kind_names[e->kind],
-					e->key, e->number);
+		if (e->kind == WO_IDMAP_NAME)
+			pos += (size_t)snprintf(buf + pos, size - pos, "name %s %s\n", e->key,
+						m->v[e->link - 1].key);
+		else
+			pos += (size_t)snprintf(buf + pos, size - pos, "%s %s %u\n",
+						kind_names[e->kind], e->key, e->number);
 	}
 	if (len != NULL)
 		*len = pos;

@@ -1,27 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The UID/GID allocation map: the number each WorkOS user, role and member
- * group was given, recorded for ever.
+ * group was given, and the local name each WorkOS user owns, recorded for
+ * ever.
  *
- * A UID that changes, or that passes from one person to another, silently
- * hands files over.  So an entry, once written, is never changed or removed,
- * even after the member leaves; a returning member gets their old UID back.
+ * A UID or a name that changes, or that passes from one person to another,
+ * silently hands files and logins over.  So an entry, once written, is never
+ * changed or removed, even after the member leaves; a returning member gets
+ * their old UID and name back, and nobody else ever gets them.  The name's
+ * entry is what makes an account WorkOS's: the PAM module admits to an
+ * account only its recorded owner (lib/owner.h), whatever the emails say.
  *
  * File (WO_IDMAP_PATH), root-owned, mode 0600, replaced atomically:
  *
- *     workos-idmap 1
+ *     workos-idmap 2
  *     user user_01HXYZ... 1234567
  *     role admin 100042
  *     group workos-users 100977
+ *     name alice user_01HXYZ...
  *
- * One entry a line: kind, key, number, single spaces, '\n' after every line,
+ * One entry a line: kind, key, value, single spaces, '\n' after every line,
  * sorted by kind then key.  Keys: WorkOS user ids and role slugs are 1-64 of
- * [A-Za-z0-9_.-]; group names follow lib/names.h.  Numbers are decimal
- * without leading zeros in [1, 4294967294] but not 65535, and unique across the whole file
- * (a user private group has GID = UID, so UIDs and GIDs share one pool).
- * Anything else (bad header, unknown kind, duplicate key or number, missing
- * final newline) makes the whole file refused: it is never repaired or
- * guessed at, since a wrong guess reassigns someone's UID.
+ * [A-Za-z0-9_.-]; group and user names follow lib/names.h.  Values: for a
+ * name, the WorkOS user id of its owner, who must have a `user` entry and
+ * owns no other name; otherwise a number, decimal without leading zeros in
+ * [1, 4294967294] but not 65535, and unique across the whole file (a user
+ * private group has GID = UID, so UIDs and GIDs share one pool).  Version 1
+ * files (no names) are read, and written back as version 2.  Anything else
+ * (bad header, unknown kind, duplicate key or number, a name without its
+ * owner, missing final newline) makes the whole file refused: it is never
+ * repaired or guessed at, since a wrong guess reassigns someone's UID.
  *
  * New numbers (wo_idmap_allocate) are derived, not counted, so that hosts
  * that see the same directory agree without talking to each other:
@@ -39,6 +47,13 @@
  * Users draw from [uid_min, uid_max]; roles and the member group from
  * [gid_min, gid_max].  An entry whose number a local account has taken since
  * is kept but reported (WO_IDMAP_LOCAL): serving it would share an id.
+ *
+ * Names (wo_idmap_propose_name) are proposed by the caller from the user's
+ * profile (lib/mapping.h) and given once a user has a number: a user who
+ * owns a name keeps it, whatever they propose later; a name owned by
+ * someone, member or not, is never given again; when several users propose
+ * one unowned name in the same run, the one with the smallest id (the
+ * oldest account) gets it, on every host alike.
  */
 #ifndef WO_IDMAP_H
 #define WO_IDMAP_H
@@ -59,6 +74,7 @@ enum wo_idmap_kind {
 	WO_IDMAP_USER,	/* key: WorkOS user id; number: UID (and private GID) */
 	WO_IDMAP_ROLE,	/* key: role slug; number: GID of group_prefix + slug */
 	WO_IDMAP_GROUP, /* key: group name (member_group); number: GID */
+	WO_IDMAP_NAME,	/* key: local user name; value: its owner's WorkOS user id */
 };
 
 enum wo_idmap_status {
@@ -87,13 +103,19 @@ int wo_idmap_parse(const char *name, const char *text, size_t len, struct wo_idm
 
 void wo_idmap_free(struct wo_idmap *m);
 
-/* Asks for a number for (kind, key); `preferred` is 0 for none.  Keys that
- * are already recorded keep their number whatever `preferred` says.  Fails
- * only on an invalid key or out of memory. */
+/* Asks for a number for (kind, key), kind USER, ROLE or GROUP; `preferred`
+ * is 0 for none.  Keys that are already recorded keep their number whatever
+ * `preferred` says.  Fails only on an invalid key or out of memory. */
 int wo_idmap_request(struct wo_idmap *m, enum wo_idmap_kind kind, const char *key,
 		     uint32_t preferred, struct wo_error *err);
 
-/* Serves every request made so far, as described above.  `local` may be
+/* Proposes `name` (lib/names.h rule) for the user `user_id`, who must have
+ * been requested or recorded already.  A user who owns a name keeps it and
+ * the proposal is dropped.  Served by wo_idmap_allocate. */
+int wo_idmap_propose_name(struct wo_idmap *m, const char *user_id, const char *name,
+			  struct wo_error *err);
+
+/* Serves every request and proposal made so far, as described above.  `local` may be
  * NULL (nothing reserved).  Running out of numbers is not an error: those
  * keys get WO_IDMAP_EXHAUSTED.  Fails only on an invalid range or memory. */
 int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *ranges,
@@ -103,7 +125,13 @@ int wo_idmap_allocate(struct wo_idmap *m, const struct wo_idmap_ranges *ranges,
 enum wo_idmap_status wo_idmap_get(const struct wo_idmap *m, enum wo_idmap_kind kind,
 				  const char *key, uint32_t *number);
 
-/* Entries in the map, and how many this process added. */
+/* The name `user_id` owns, or NULL; the owner of `name`, or NULL.  Both
+ * borrowed from the map. */
+const char *wo_idmap_name_of(const struct wo_idmap *m, const char *user_id);
+const char *wo_idmap_owner_of(const struct wo_idmap *m, const char *name);
+
+/* Numbers in the map, and how many entries (numbers and names) this
+ * process added. */
 size_t wo_idmap_count(const struct wo_idmap *m);
 size_t wo_idmap_added(const struct wo_idmap *m);
 

@@ -379,7 +379,17 @@ static void test_corrupt(void)
 		const char *why;
 	} bad[] = {
 	    {"user user_a 200000\n", "no header"},
-	    {"workos-idmap 2\nuser user_a 200000\n", "unknown version"},
+	    {"workos-idmap 3\nuser user_a 200000\n", "unknown version"},
+	    {"workos-idmap 1\nuser user_a 1\nname ada user_a\n", "a name in a version 1 map"},
+	    {"workos-idmap 2\nname ada user_a\n", "a name whose owner has no UID"},
+	    {"workos-idmap 2\nuser user_a 1\nname ada user_a\nname bob user_a\n",
+	     "two names for one owner"},
+	    {"workos-idmap 2\nuser user_a 1\nuser user_b 2\nname ada user_a\nname ada user_b\n",
+	     "one name, two owners"},
+	    {"workos-idmap 2\nuser user_a 1\nname Ada user_a\n", "a name that is not a valid name"},
+	    {"workos-idmap 2\nuser user_a 1\nname ada user/a\n", "an owner that is not an id"},
+	    {"workos-idmap 2\nuser user_a 1\nname ada 1\n", "an owner that is a number"},
+	    {"workos-idmap 2\nuser user_a 1\nname ada\n", "a name without an owner"},
 	    {"workos-idmap 1\nuser user_a 200000", "no final newline (truncated)"},
 	    {"workos-idmap 1\nuser user_a 2000", "truncated in a number"},
 	    {"workos-idmap 1\nperson user_a 200000\n", "unknown kind"},
@@ -420,14 +430,81 @@ static void test_corrupt(void)
 	is_int(wo_idmap_parse("map", nul, sizeof(nul) - 1, &m, &err), -1,
 	       "corrupt map refused: NUL byte");
 
-	static const char good[] = "workos-idmap 1\nuser user_a 200001\nrole admin 100001\n"
-				   "group workos-users 100002\n";
+	static const char good[] = "workos-idmap 2\nuser user_a 200001\nuser user_b 200002\n"
+				   "role admin 100001\ngroup workos-users 100002\n"
+				   "name ada user_a\nname bob user_b\n";
 	is_int(wo_idmap_parse("map", good, strlen(good), &m, &err), 0, "a good map parses");
 	size_t len;
 	char *text = wo_idmap_format(m, &len);
 	ok(text && len == strlen(good) && memcmp(text, good, len) == 0,
 	   "format gives the file back byte for byte");
+	is_str(wo_idmap_owner_of(m, "bob"), "user_b", "a recorded name's owner");
+	is_str(wo_idmap_name_of(m, "user_a"), "ada", "a recorded owner's name");
+	ok(wo_idmap_owner_of(m, "carol") == NULL && wo_idmap_name_of(m, "user_c") == NULL,
+	   "unknown names and users have no owner, no name");
 	free(text);
+	wo_idmap_free(m);
+
+	/* Names may come in any order in a hand-edited file. */
+	static const char unsorted[] = "workos-idmap 2\nname ada user_a\nuser user_a 5\n";
+	is_int(wo_idmap_parse("map", unsorted, strlen(unsorted), &m, &err), 0,
+	       "a name before its owner's line is fine");
+	wo_idmap_free(m);
+
+	/* Version 1 (no names) is read and written back as version 2. */
+	static const char v1[] = "workos-idmap 1\nuser user_a 200001\nrole admin 100001\n";
+	static const char v2[] = "workos-idmap 2\nuser user_a 200001\nrole admin 100001\n";
+	is_int(wo_idmap_parse("map", v1, strlen(v1), &m, &err), 0, "a version 1 map parses");
+	text = wo_idmap_format(m, &len);
+	ok(text && len == strlen(v2) && memcmp(text, v2, len) == 0,
+	   "  and is written back as version 2");
+	free(text);
+	wo_idmap_free(m);
+}
+
+static void propose(struct wo_idmap *m, const char *user_id, const char *name)
+{
+	struct wo_error err = WO_ERROR_INIT;
+
+	if (wo_idmap_propose_name(m, user_id, name, &err) != 0)
+		diag("propose %s for %s: %s", name, user_id, err.message);
+}
+
+static void test_names(void)
+{
+	static const struct wo_idmap_ranges three = {
+	    .uid_min = 500, .uid_max = 502, .gid_min = 600, .gid_max = 700};
+	struct wo_idmap *m = empty_map();
+	struct wo_error err = WO_ERROR_INIT;
+
+	is_int(wo_idmap_propose_name(m, "user_x", "x", &err), -1,
+	       "a proposal for a user who asked for no number is refused");
+	request(m, WO_IDMAP_USER, "user_b", 0);
+	is_int(wo_idmap_propose_name(m, "user_b", "Not Valid", &err), -1,
+	       "an invalid name is refused");
+	request(m, WO_IDMAP_USER, "user_c", 0);
+	request(m, WO_IDMAP_USER, "user_a", 0);
+	request(m, WO_IDMAP_USER, "user_d", 0);
+	/* c and a want ada, b wants bob, d wants dora but there are only three
+	 * UIDs: a, b and c get them (key order), so d gets no name. */
+	propose(m, "user_c", "ada");
+	propose(m, "user_b", "bob");
+	propose(m, "user_a", "ada");
+	propose(m, "user_d", "dora");
+	allocate(m, &three, NULL);
+	is_str(wo_idmap_owner_of(m, "ada"), "user_a", "the smallest id gets a contested name");
+	is_str(wo_idmap_name_of(m, "user_b"), "bob", "an uncontested name is given");
+	ok(wo_idmap_name_of(m, "user_c") == NULL, "the loser gets no name (though it has a UID)");
+	ok(wo_idmap_owner_of(m, "dora") == NULL, "a user without a UID gets no name");
+	is_int(wo_idmap_added(m), 5, "three numbers and two names added");
+
+	/* A second run: the owner proposes another name, c proposes ada again. */
+	propose(m, "user_a", "alice");
+	propose(m, "user_c", "ada");
+	allocate(m, &three, NULL);
+	is_str(wo_idmap_name_of(m, "user_a"), "ada", "an owner keeps their name whatever they propose");
+	ok(wo_idmap_owner_of(m, "alice") == NULL, "  and the new proposal is not recorded");
+	is_str(wo_idmap_owner_of(m, "ada"), "user_a", "an owned name is never given again");
 	wo_idmap_free(m);
 }
 
@@ -490,6 +567,7 @@ int main(void)
 	test_preferred();
 	test_local();
 	test_corrupt();
+	test_names();
 	test_files();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
