@@ -2,16 +2,22 @@
 /*
  * Members → local users and groups.
  *
+ * A member's local name is the one the allocation map records as theirs
+ * (lib/idmap.h): given once, from the name their profile proposes
+ * (lib/mapping.h), and theirs for good, whatever their email becomes.  The
+ * PAM module admits to an account only its recorded owner, so a name is
+ * never given away or shared: a newcomer who proposes a name someone owns
+ * gets no account, and when two newcomers propose one name the older
+ * account gets it.
+ *
  * Who is left out (with a warning that names them), and why:
- *   - no valid local name (lib/mapping.h), or a WorkOS id the cache cannot
- *     hold;
+ *   - no name recorded and none usable proposed (lib/mapping.h), or a
+ *     WorkOS id the cache cannot hold;
+ *   - a proposed name that another WorkOS user owns;
  *   - a name that a local user or group already has (/etc/passwd,
  *     /etc/group), or that is one of our role groups or the member group
- *     (the user private group would clash);
- *   - a name two or more members map to: none of them gets it.  Giving it
- *     to either (say the older membership) would let the PAM module admit
- *     the other one into the account, since it admits by name; leaving both
- *     out fails closed and the warning tells the admin whom to rename;
+ *     (the user private group would clash): such a name is not given, and
+ *     an owner whose name has been taken locally since is left out;
  *   - a UID the allocation map cannot give (range exhausted, or the recorded
  *     UID now belongs to a local account).
  * A role group is left out when its name is invalid, is a local group, or
@@ -236,21 +242,6 @@ static int collect_roles(const struct wo_config *cfg, const struct sync_director
 
 /* --- members ----------------------------------------------------------------------- */
 
-static int cmp_cand_name(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x->member < y->member ? -1 : x->member > y->member);
-}
-
-static int cmp_cand_member(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	return x->member < y->member ? -1 : x->member > y->member;
-}
-
 static bool is_our_group_name(const struct wo_config *cfg, struct role *roles, size_t n_roles,
 			      const char *name)
 {
@@ -262,11 +253,22 @@ static bool is_our_group_name(const struct wo_config *cfg, struct role *roles, s
 	return false;
 }
 
-/* Maps every member to a name and applies the local and group name rules;
- * cands[i].kept says who is still in. */
-static void name_members(const struct wo_config *cfg, const struct sync_directory *dir,
-			 const struct wo_localdb *local, struct role *roles, size_t n_roles,
-			 struct cand *cands, struct sync_result *r)
+/* Why `name` cannot be a member's account on this host, or NULL. */
+static const char *name_taken(const struct wo_config *cfg, const struct wo_localdb *local,
+			      struct role *roles, size_t n_roles, const char *name)
+{
+	if (wo_localdb_has_user(local, name) || wo_localdb_has_group(local, name))
+		return "is already a local user or group";
+	if (is_our_group_name(cfg, roles, n_roles, name))
+		return "is the name of a WorkOS group";
+	return NULL;
+}
+
+/* Proposes a name for every member who owns none yet; the map gives them
+ * out (wo_idmap_allocate).  cands[i].name holds the proposal, "" if none. */
+static int propose_names(const struct wo_config *cfg, const struct sync_directory *dir,
+			 struct wo_idmap *map, const struct wo_localdb *local, struct role *roles,
+			 size_t n_roles, struct cand *cands, struct wo_error *err)
 {
 	for (size_t i = 0; i < dir->n; i++) {
 		const struct sync_member *m = &dir->v[i];
@@ -276,62 +278,77 @@ static void name_members(const struct wo_config *cfg, const struct sync_director
 		    .external_id = m->external_id,
 		    .metadata_value = m->meta_username,
 		};
-		struct wo_error err = WO_ERROR_INIT;
+		struct wo_error why = WO_ERROR_INIT;
 		struct cand *c = &cands[i];
+		const char *taken;
 
 		c->member = i;
-		if (!wo_cache_id_is_valid(m->user_id, strlen(m->user_id))) {
-			sync_warn("member with an unusable WorkOS user id left out");
-		} else if (wo_map_username(cfg, &in, c->name, &err) != 0) {
-			sync_warn("member %s: %s; left out", m->user_id, err.message);
-		} else if (wo_localdb_has_user(local, c->name) ||
-			   wo_localdb_has_group(local, c->name)) {
-			sync_warn("member %s: name %s is already a local user or group; left out",
-				  m->user_id, c->name);
-		} else if (is_our_group_name(cfg, roles, n_roles, c->name)) {
-			sync_warn("member %s: name %s is the name of a WorkOS group; left out",
-				  m->user_id, c->name);
-		} else {
-			c->kept = true;
+		c->name[0] = '\0';
+		if (!wo_cache_id_is_valid(m->user_id, strlen(m->user_id)) ||
+		    wo_idmap_name_of(map, m->user_id) != NULL)
+			continue;
+		if (wo_map_username(cfg, &in, c->name, &why) != 0) {
+			sync_warn("member %s: %s; left out", m->user_id, why.message);
+			c->name[0] = '\0';
+		} else if ((taken = name_taken(cfg, local, roles, n_roles, c->name)) != NULL) {
+			sync_warn("member %s: name %s %s; left out", m->user_id, c->name, taken);
+			c->name[0] = '\0';
+		} else if (wo_idmap_propose_name(map, m->user_id, c->name, err) != 0) {
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	/* Members who share a name: none of them gets it (see the top). */
-	qsort(cands, dir->n, sizeof(*cands), cmp_cand_name);
-	for (size_t i = 0; i < dir->n;) {
-		size_t j = i + 1;
+static uint32_t number_for(const struct wo_config *cfg, const struct wo_idmap *map,
+			   enum wo_idmap_kind kind, const char *key, const char *what);
 
-		while (j < dir->n && cands[i].kept && cands[j].kept &&
-		       strcmp(cands[i].name, cands[j].name) == 0)
-			j++;
-		if (j - i > 1)
-			for (size_t k = i; k < j; k++) {
-				sync_warn("member %s: name %s is also the name of %zu other "
-					  "member(s); none of them gets it",
-					  dir->v[cands[k].member].user_id, cands[k].name,
-					  j - i - 1);
-				cands[k].kept = false;
+/* After allocation: who keeps their account, with the name the map gives
+ * them; cands[i].kept says who is in. */
+static void name_members(const struct wo_config *cfg, const struct sync_directory *dir,
+			 const struct wo_idmap *map, const struct wo_localdb *local,
+			 struct role *roles, size_t n_roles, struct cand *cands,
+			 struct sync_result *r)
+{
+	for (size_t i = 0; i < dir->n; i++) {
+		const struct sync_member *m = &dir->v[i];
+		struct cand *c = &cands[i];
+		const char *owned, *owner, *taken;
+
+		if (!wo_cache_id_is_valid(m->user_id, strlen(m->user_id))) {
+			sync_warn("member with an unusable WorkOS user id left out");
+		} else if ((owned = wo_idmap_name_of(map, m->user_id)) != NULL) {
+			if ((taken = name_taken(cfg, local, roles, n_roles, owned)) != NULL) {
+				sync_warn("member %s: their name %s %s; left out", m->user_id,
+					  owned, taken);
+			} else {
+				snprintf(c->name, sizeof(c->name), "%s", owned);
+				c->kept = true;
 			}
-		i = j;
+		} else if (c->name[0] != '\0' && (owner = wo_idmap_owner_of(map, c->name)) != NULL) {
+			/* The proposal lost to an owner: theirs for good. */
+			sync_warn("member %s: name %s belongs to WorkOS user %s; no account for "
+				  "%s until one of them is renamed (workosctl user %s)",
+				  m->user_id, c->name, owner, m->user_id, c->name);
+		} else if (c->name[0] != '\0') {
+			char what[160];
+
+			/* Proposed, unowned, not given: the map had no UID for
+			 * them; number_for says why. */
+			snprintf(what, sizeof(what), "member %s (%s)", m->user_id, c->name);
+			number_for(cfg, map, WO_IDMAP_USER, m->user_id, what);
+		}
+		/* else: no usable proposal, warned by propose_names */
+		r->skipped_members += !c->kept;
 	}
-	qsort(cands, dir->n, sizeof(*cands), cmp_cand_member);
-	for (size_t i = 0; i < dir->n; i++)
-		r->skipped_members += !cands[i].kept;
 }
 
 /* --- numbers ----------------------------------------------------------------------- */
 
-static int allocate(const struct wo_config *cfg, const struct sync_directory *dir,
-		    struct wo_idmap *map, const struct wo_localdb *local, struct role *roles,
-		    size_t n_roles, struct wo_error *err)
+static int request_numbers(const struct wo_config *cfg, const struct sync_directory *dir,
+			   struct wo_idmap *map, struct role *roles, size_t n_roles,
+			   struct wo_error *err)
 {
-	const struct wo_idmap_ranges ranges = {
-	    .uid_min = cfg->uid_min,
-	    .uid_max = cfg->uid_max,
-	    .gid_min = cfg->gid_min,
-	    .gid_max = cfg->gid_max,
-	};
-
 	/* Every member with a usable id asks, kept or not: allocation must not
 	 * depend on host-local facts like /etc/passwd names, or hosts would
 	 * drift apart; a number given now is simply kept for later. */
@@ -347,6 +364,19 @@ static int allocate(const struct wo_config *cfg, const struct sync_directory *di
 	if (cfg->member_group &&
 	    wo_idmap_request(map, WO_IDMAP_GROUP, cfg->member_group, 0, err) != 0)
 		return -1;
+	return 0;
+}
+
+static int allocate(const struct wo_config *cfg, struct wo_idmap *map,
+		    const struct wo_localdb *local, struct wo_error *err)
+{
+	const struct wo_idmap_ranges ranges = {
+	    .uid_min = cfg->uid_min,
+	    .uid_max = cfg->uid_max,
+	    .gid_min = cfg->gid_min,
+	    .gid_max = cfg->gid_max,
+	};
+
 	return wo_idmap_allocate(map, &ranges, local, err);
 }
 
@@ -408,10 +438,12 @@ int sync_build(const struct wo_config *cfg, const struct sync_directory *dir, st
 		sync_warn("member_group %s is already a local group; left out", cfg->member_group);
 		r->skipped_groups++;
 	}
-	name_members(cfg, dir, local, roles, n_roles, cands, r);
-	if (allocate(cfg, dir, map, local, roles, n_roles, err) != 0)
+	if (request_numbers(cfg, dir, map, roles, n_roles, err) != 0 ||
+	    propose_names(cfg, dir, map, local, roles, n_roles, cands, err) != 0 ||
+	    allocate(cfg, map, local, err) != 0)
 		goto fail;
 	r->new_ids = wo_idmap_added(map) - n_before;
+	name_members(cfg, dir, map, local, roles, n_roles, cands, r);
 
 	for (size_t i = 0; i < dir->n; i++) {
 		char what[160];

@@ -146,7 +146,7 @@ static void test_basic(void)
 	add(&d, "user_13", "zed@example.com", NULL, NULL, NULL, "staff-role");
 
 	is_int(build(cfg, &d, local, &r), 0, "build succeeds");
-	is_int(r.n_users, 4, "four members make it (ada, grace, mo, zed)");
+	is_int(r.n_users, 5, "five members make it (ada, alex, grace, mo, zed)");
 	const struct wo_cache_user *u = user(&r, "ada");
 	ok(u != NULL, "ada is a user (email folded to lowercase)");
 	if (u) {
@@ -161,16 +161,17 @@ static void test_basic(void)
 	is_int(u ? u->uid : 0, 300000, "grace: metadata uid");
 	is_str(u ? u->gecos : NULL, "Grace", "grace: gecos with only a first name");
 	ok(user(&r, "sam") == NULL, "a name in /etc/passwd is left out");
-	ok(user(&r, "alex") == NULL, "three members named alex: none gets it");
+	is_str(user(&r, "alex") ? user(&r, "alex")->workos_id : NULL, "user_04",
+	       "three newcomers propose alex: the oldest account (smallest id) gets it");
 	ok(user(&r, "staff") == NULL, "a name in /etc/group is left out");
 	ok(user(&r, "workos-admin") == NULL, "a member named like a role group is left out");
 	ok(user(&r, "workos-users") == NULL, "a member named like member_group is left out");
-	is_int(r.skipped_members, 9, "nine members left out");
+	is_int(r.skipped_members, 8, "eight members left out");
 
 	is_str(members(&r, "workos-admin"), "ada,grace", "role group: members sorted, once each");
 	is_str(members(&r, "workos-developer"), "grace", "second role group");
-	is_str(members(&r, "workos-member"), "mo", "third role group");
-	is_str(members(&r, "workos-users"), "ada,grace,mo,zed", "member_group: every user");
+	is_str(members(&r, "workos-member"), "alex,mo", "third role group");
+	is_str(members(&r, "workos-users"), "ada,alex,grace,mo,zed", "member_group: every user");
 	is_str(members(&r, "ada"), "", "user private group without listed members");
 	ok(group(&r, "workos-staff-role") != NULL, "role slug with '-' makes a group");
 	ok(group(&r, "workos-bad slug") == NULL, "an invalid role slug makes no group");
@@ -185,7 +186,8 @@ static void test_basic(void)
 	for (size_t i = 1; i < r.n_groups; i++)
 		sorted &= strcmp(r.groups[i - 1].name, r.groups[i].name) < 0;
 	ok(sorted, "users and groups sorted by name, no duplicates");
-	is_int(r.new_ids, 13 - 1 + 4 + 1, "numbers: 12 usable user ids, 4 roles, member_group");
+	is_int(r.new_ids, 13 - 1 + 4 + 1 + 5,
+	       "map entries: 12 usable user ids, 4 roles, member_group, 5 names");
 
 	sync_result_clear(&r);
 	sync_directory_clear(&d);
@@ -247,6 +249,122 @@ static void test_exhaustion(void)
 	wo_config_free(cfg);
 }
 
+static void clear_dir(struct sync_directory *d)
+{
+	sync_directory_clear(d);
+	memset(d, 0, sizeof(*d));
+}
+
+/* One sync run against a map that lives on between runs, as the file does. */
+static int run(const struct wo_config *cfg, struct sync_directory *d, struct wo_idmap **map,
+	       const struct wo_localdb *local, struct sync_result *r)
+{
+	struct wo_error err = WO_ERROR_INIT;
+	size_t len;
+	char *text;
+	int rc;
+
+	sync_result_clear(r);
+	rc = sync_build(cfg, d, *map, local, r, &err);
+	if (rc != 0)
+		diag("sync_build: %s", err.message);
+	/* Through the file format, so that what is recorded is what counts. */
+	text = wo_idmap_format(*map, &len);
+	wo_idmap_free(*map);
+	*map = NULL;
+	if (text == NULL || wo_idmap_parse("map", text, len, map, &err) != 0) {
+		printf("Bail out! map does not read back: %s\n", err.message);
+		exit(1);
+	}
+	free(text);
+	return rc;
+}
+
+static const char *owner_of(const struct sync_result *r, const char *name)
+{
+	const struct wo_cache_user *u = user(r, name);
+
+	return u ? u->workos_id : NULL;
+}
+
+static uint32_t uid_of(const struct sync_result *r, const char *name)
+{
+	const struct wo_cache_user *u = user(r, name);
+
+	return u ? u->uid : 0;
+}
+
+/* A name belongs to the WorkOS user it was first given to, whatever the
+ * emails say later (issue: an email change must not hand over an account). */
+static void test_ownership(void)
+{
+	struct wo_config *cfg = config("");
+	struct wo_localdb *local = localdb("root:x:0:0::/root:/bin/sh\n", "root:x:0:\n");
+	struct wo_idmap *map = NULL;
+	struct wo_error err = WO_ERROR_INIT;
+	struct sync_directory d = {0};
+	struct sync_result r = {0};
+	uint32_t ada_uid;
+
+	wo_idmap_parse("map", "", 0, &map, &err);
+	add(&d, "user_01A", "ada@example.com", NULL, NULL, NULL, "admin");
+	add(&d, "user_01B", "bob@example.com", NULL, NULL, NULL, "developer");
+	is_int(run(cfg, &d, &map, local, &r), 0, "ownership: first run");
+	is_str(owner_of(&r, "ada"), "user_01A", "ada is given to user_01A");
+	is_str(owner_of(&r, "bob"), "user_01B", "bob is given to user_01B");
+	ada_uid = uid_of(&r, "ada");
+	is_str(wo_idmap_owner_of(map, "ada"), "user_01A", "the map records ada's owner");
+	is_str(wo_idmap_name_of(map, "user_01B"), "bob", "the map records user_01B's name");
+
+	/* Emails swapped and a newcomer who wants ada: nobody moves. */
+	clear_dir(&d);
+	add(&d, "user_01B", "ada@elsewhere.example", NULL, NULL, NULL, "developer");
+	add(&d, "user_01A", "bob@elsewhere.example", NULL, NULL, NULL, "admin");
+	add(&d, "user_01C", "ada@newcomer.example", NULL, NULL, NULL, "admin");
+	add(&d, "user_01D", "root@elsewhere.example", NULL, NULL, NULL, "admin");
+	is_int(run(cfg, &d, &map, local, &r), 0, "ownership: second run");
+	is_str(owner_of(&r, "ada"), "user_01A", "an email change does not move ada");
+	is_str(owner_of(&r, "bob"), "user_01B", "nor bob");
+	is_int(uid_of(&r, "ada"), ada_uid, "ada keeps the UID");
+	is_int(r.n_users, 2, "the newcomer who wants ada gets no account");
+	ok(wo_idmap_name_of(map, "user_01C") == NULL, "  and no name is recorded for them");
+	ok(user(&r, "root") == NULL && wo_idmap_owner_of(map, "root") == NULL,
+	   "root@ proposes a local name: not given, not recorded");
+	is_int(r.skipped_members, 2, "two members left out");
+
+	/* The owner leaves; the name waits for them. */
+	clear_dir(&d);
+	add(&d, "user_01B", "bob@example.com", NULL, NULL, NULL, "developer");
+	add(&d, "user_01C", "ada@newcomer.example", NULL, NULL, NULL, "admin");
+	is_int(run(cfg, &d, &map, local, &r), 0, "ownership: the owner left");
+	ok(user(&r, "ada") == NULL, "a departed owner's name is not handed to the newcomer");
+
+	/* Back, without an email at all: the recorded name is theirs. */
+	clear_dir(&d);
+	add(&d, "user_01A", "x", NULL, NULL, NULL, "admin");
+	free(d.v[0].email);
+	d.v[0].email = NULL;
+	add(&d, "user_01B", "bob@example.com", NULL, NULL, NULL, "developer");
+	is_int(run(cfg, &d, &map, local, &r), 0, "ownership: the owner returns");
+	is_str(owner_of(&r, "ada"), "user_01A", "the returning owner gets ada back");
+	is_int(uid_of(&r, "ada"), ada_uid, "  with the same UID");
+	is_int(r.new_ids, 0, "  and nothing new is recorded");
+
+	/* A local account named ada appears: the owner is left out, the name
+	 * stays recorded as theirs. */
+	wo_localdb_free(local);
+	local = localdb("ada:x:1000:1000::/home/ada:/bin/sh\n", "");
+	is_int(run(cfg, &d, &map, local, &r), 0, "ownership: a local ada appears");
+	ok(user(&r, "ada") == NULL, "the WorkOS ada steps aside for the local one");
+	is_str(wo_idmap_owner_of(map, "ada"), "user_01A", "  and still owns the name");
+
+	sync_result_clear(&r);
+	sync_directory_clear(&d);
+	wo_idmap_free(map);
+	wo_localdb_free(local);
+	wo_config_free(cfg);
+}
+
 int main(void)
 {
 	if (mkdtemp(tmpdir) == NULL)
@@ -255,6 +373,7 @@ int main(void)
 	test_basic();
 	test_gecos();
 	test_exhaustion();
+	test_ownership();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
