@@ -108,6 +108,80 @@ static int metadata_from(struct json_object *o, const char *what, struct wo_user
 	return 0;
 }
 
+/* Length of the character at s[0..len) when it is a whole, printable
+ * UTF-8 character; 0 otherwise. */
+static size_t printable_char(const unsigned char *s, size_t len)
+{
+	size_t n = 0;
+
+	if (s[0] < 0x80)
+		n = 1;
+	else if ((s[0] & 0xe0) == 0xc0)
+		n = 2;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4;
+	if (n == 0 || n > len || !wo_text_is_printable((const char *)s, n))
+		return 0;
+	return n;
+}
+
+/*
+ * A name a person typed (first_name, last_name): text, not an identifier,
+ * so one odd profile must not make a whole page unreadable.  Any string up
+ * to WO_PERSON_TEXT_MAX bytes is taken; each control character (C0, DEL,
+ * C1, a NUL from "\u0000") or byte that is not part of a whole character
+ * becomes '_', and the result is cut at a character boundary to
+ * WO_PERSON_NAME_MAX bytes.  *cleaned is set when anything changed.
+ */
+static int person_text(struct json_object *o, const char *what, const char *field, char **out,
+		       bool *cleaned, struct wo_error *err)
+{
+	struct json_object *v;
+	const unsigned char *s;
+	size_t len, w = 0;
+	char *copy;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, field, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return wo_error_set(err, WO_ERR_DECODE, "%s: field \"%s\" is not a string", what,
+				    field);
+	s = (const unsigned char *)json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (len > WO_PERSON_TEXT_MAX)
+		return wo_error_set(err, WO_ERR_DECODE,
+				    "%s: field \"%s\" is too long (%zu bytes, at most %d)", what,
+				    field, len, WO_PERSON_TEXT_MAX);
+	copy = malloc((len < WO_PERSON_NAME_MAX ? len : WO_PERSON_NAME_MAX) + 1);
+	if (copy == NULL)
+		return out_of_memory(err);
+	for (size_t i = 0; i < len;) {
+		size_t n = printable_char(s + i, len - i);
+
+		if (w + (n ? n : 1) > WO_PERSON_NAME_MAX) {
+			*cleaned = true;
+			break;
+		}
+		if (n == 0) {
+			copy[w++] = '_';
+			*cleaned = true;
+			/* A C1 control is one character of two bytes: one '_'. */
+			i += (s[i] & 0xe0) == 0xc0 && i + 1 < len && (s[i + 1] & 0xc0) == 0x80 ? 2
+											       : 1;
+			continue;
+		}
+		memcpy(copy + w, s + i, n);
+		w += n;
+		i += n;
+	}
+	copy[w] = '\0';
+	*out = copy;
+	return 0;
+}
+
 static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 		     struct wo_error *err)
 {
@@ -115,8 +189,8 @@ static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 	    wo_json_id(o, what, "id", "user_", REQ, &u->id, err) != 0 ||
 	    wo_json_string(o, what, "email", 0, WO_EMAIL_MAX, &u->email, err) != 0 ||
 	    wo_json_bool(o, what, "email_verified", 0, false, &u->email_verified, err) != 0 ||
-	    wo_json_string(o, what, "first_name", 0, WO_PERSON_NAME_MAX, &u->first_name, err) != 0 ||
-	    wo_json_string(o, what, "last_name", 0, WO_PERSON_NAME_MAX, &u->last_name, err) != 0 ||
+	    person_text(o, what, "first_name", &u->first_name, &u->names_cleaned, err) != 0 ||
+	    person_text(o, what, "last_name", &u->last_name, &u->names_cleaned, err) != 0 ||
 	    wo_json_string(o, what, "external_id", 0, WO_PERSON_NAME_MAX, &u->external_id, err) != 0 ||
 	    metadata_from(o, what, u, err) != 0)
 		return -1;
@@ -200,13 +274,47 @@ static int challenge_from(struct json_object *o, const char *what, struct wo_cha
  * exists, so that the owner's _clear frees partial results. */
 typedef int (*item_fn)(struct json_object *item, const char *what, void *out, struct wo_error *err);
 
-static int array_from(struct json_object *o, const char *what, const char *field, int flags,
-		      size_t max, size_t size, item_fn fn, void **items, size_t *count,
-		      struct wo_error *err)
+/* For lists of people (users, memberships): an item fn refuses is left out
+ * and recorded instead of failing the page, so that one profile with a bad
+ * email or metadata cannot stop every sync (and with it every removal).
+ * The page itself (its shape, cursors, item count) is still strict, and
+ * so is running out of memory. */
+struct skips {
+	void (*clear)(void *item);
+	const char *user_id_field; /* where an item names its user: "id", "user_id" */
+	struct wo_list_skip **v;
+	size_t *n;
+};
+
+static int skip_item(struct skips *sk, struct json_object *item, void *out, struct wo_error *err)
+{
+	struct wo_error ignored = WO_ERROR_INIT;
+	struct wo_list_skip *grown, *k;
+
+	sk->clear(out);
+	grown = realloc(*sk->v, (*sk->n + 1) * sizeof(**sk->v));
+	if (grown == NULL)
+		return out_of_memory(err);
+	*sk->v = grown;
+	k = &grown[(*sk->n)++];
+	memset(k, 0, sizeof(*k));
+	k->reason = strdup(err->message);
+	if (k->reason == NULL)
+		return out_of_memory(err);
+	if (json_object_is_type(item, json_type_object) &&
+	    wo_json_id(item, "item", sk->user_id_field, "user_", 0, &k->user_id, &ignored) != 0)
+		k->user_id = NULL;
+	wo_error_clear(err);
+	return 0;
+}
+
+static int array_from_skipping(struct json_object *o, const char *what, const char *field,
+			       int flags, size_t max, size_t size, item_fn fn, void **items,
+			       size_t *count, struct skips *sk, struct wo_error *err)
 {
 	struct json_object *arr;
 	char name[WHAT_MAX];
-	size_t n;
+	size_t n, w = 0;
 
 	if (wo_json_array(o, what, field, flags, max, &arr, err) != 0)
 		return -1;
@@ -221,14 +329,30 @@ static int array_from(struct json_object *o, const char *what, const char *field
 	*count = n;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(arr, i);
+		void *out = (char *)*items + w * size;
 
 		snprintf(name, sizeof(name), "%s: %s[%zu]", what, field, i);
 		if (!json_object_is_type(item, json_type_object))
-			return wo_error_set(err, WO_ERR_DECODE, "%s is not an object", name);
-		if (fn(item, name, (char *)*items + i * size, err) != 0)
+			wo_error_set(err, WO_ERR_DECODE, "%s is not an object", name);
+		else if (fn(item, name, out, err) == 0) {
+			w++;
+			continue;
+		}
+		if (sk == NULL || err->kind != WO_ERR_DECODE)
+			return -1;
+		if (skip_item(sk, item, out, err) != 0)
 			return -1;
 	}
+	/* Slots past w were cleared by skip_item: zeroed, nothing to free. */
+	*count = w;
 	return 0;
+}
+
+static int array_from(struct json_object *o, const char *what, const char *field, int flags,
+		      size_t max, size_t size, item_fn fn, void **items, size_t *count,
+		      struct wo_error *err)
+{
+	return array_from_skipping(o, what, field, flags, max, size, fn, items, count, NULL, err);
 }
 
 static int factor_item(struct json_object *item, const char *what, void *out, struct wo_error *err)
@@ -280,15 +404,18 @@ static int id_array_from(struct json_object *o, const char *what, const char *fi
 	return 0;
 }
 
-/* {"object":"list","data":[...],"list_metadata":{"before","after"}} */
+/* {"object":"list","data":[...],"list_metadata":{"before","after"}};
+ * sk NULL: every item must decode. */
 static int list_from(struct json_object *o, const char *what, size_t size, item_fn fn, void **items,
-		     size_t *count, struct wo_list_metadata *meta, struct wo_error *err)
+		     size_t *count, struct wo_list_metadata *meta, struct skips *sk,
+		     struct wo_error *err)
 {
 	struct json_object *m;
 	char name[WHAT_MAX];
 
 	if (check_kind(o, what, "list", err) != 0 ||
-	    array_from(o, what, "data", REQ, WO_LIST_MAX_ITEMS, size, fn, items, count, err) != 0 ||
+	    array_from_skipping(o, what, "data", REQ, WO_LIST_MAX_ITEMS, size, fn, items, count, sk,
+				err) != 0 ||
 	    wo_json_object(o, what, "list_metadata", REQ, &m, err) != 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s: list_metadata", what);
@@ -364,11 +491,30 @@ static int authentication_from(struct json_object *o, const char *what, struct w
 {
 	struct json_object *uo, *imp;
 	char name[WHAT_MAX];
+	char *token_type = NULL;
+	int64_t expires_in;
+	bool bearer;
 
-	if (wo_json_object(o, what, "user", REQ, &uo, err) != 0)
+	/* The spec requires user; the device-code docs list only the tokens,
+	 * token_type and expires_in.  Absent, a->user stays zeroed and the
+	 * caller takes the identity from the verified token's sub. */
+	if (wo_json_object(o, what, "user", 0, &uo, err) != 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s.user", what);
-	if (user_from(uo, name, &a->user, err) != 0 ||
+	if (uo != NULL && user_from(uo, name, &a->user, err) != 0)
+		return -1;
+	/* RFC 6749 section 7.1: token_type is case-insensitive; anything but
+	 * Bearer would mean a token this client does not know how to use.
+	 * expires_in is advisory (the token's exp decides) but typed. */
+	if (wo_json_string(o, what, "token_type", IDENT, WO_SLUG_MAX, &token_type, err) != 0)
+		return -1;
+	bearer = token_type == NULL || strcasecmp(token_type, "Bearer") == 0;
+	free(token_type);
+	if (!bearer)
+		return wo_error_set(err, WO_ERR_DECODE,
+				    "%s: field \"token_type\" is not \"Bearer\"", what);
+	if (wo_json_int(o, what, "expires_in", 0, 0, WO_TOKEN_LIFE_MAX, 0, &expires_in,
+			err) != 0 ||
 	    wo_json_id(o, what, "organization_id", "org_", 0, &a->organization_id, err) != 0 ||
 	    wo_json_string(o, what, "access_token", REQ | SECRET | TOKEN, WO_ACCESS_TOKEN_MAX,
 			   &a->access_token, err) != 0 ||
@@ -543,25 +689,39 @@ static int parse(const char *body, size_t len, const char *what, struct json_obj
 		return rc == 0 ? 0 : -1;                                                           \
 	}
 
+static void user_item_clear(void *item)
+{
+	wo_user_clear(item);
+}
+
+static void membership_item_clear(void *item)
+{
+	wo_membership_clear(item);
+}
+
 static int user_list_from(struct json_object *o, const char *what, struct wo_user_list *l,
 			  struct wo_error *err)
 {
+	struct skips sk = {user_item_clear, "id", &l->skipped, &l->skipped_count};
+
 	return list_from(o, what, sizeof(struct wo_user), user_item, (void **)&l->items, &l->count,
-			 &l->list_metadata, err);
+			 &l->list_metadata, &sk, err);
 }
 
 static int membership_list_from(struct json_object *o, const char *what,
 				struct wo_membership_list *l, struct wo_error *err)
 {
+	struct skips sk = {membership_item_clear, "user_id", &l->skipped, &l->skipped_count};
+
 	return list_from(o, what, sizeof(struct wo_membership), membership_item, (void **)&l->items,
-			 &l->count, &l->list_metadata, err);
+			 &l->count, &l->list_metadata, &sk, err);
 }
 
 static int factor_list_from(struct json_object *o, const char *what, struct wo_factor_list *l,
 			    struct wo_error *err)
 {
 	return list_from(o, what, sizeof(struct wo_factor), factor_item, (void **)&l->items,
-			 &l->count, &l->list_metadata, err);
+			 &l->count, &l->list_metadata, NULL, err);
 }
 
 DECODER(api_error, wo_api_error, "error body", api_error_from)

@@ -16,6 +16,12 @@
  * printable ASCII, integers are range-checked, arrays are bounded.  Fields
  * WorkOS adds later are ignored.  Secrets are never quoted in messages.
  * *out need not be initialised: it is zeroed first.
+ *
+ * Two exceptions, for data people type rather than data WorkOS makes: a
+ * user's first_name and last_name are cleaned instead of refused (see
+ * wo_user.names_cleaned), and in user and membership lists an item that
+ * breaks a rule is left out and recorded in the list's `skipped` instead of
+ * failing the page.  Everything else about a list page stays strict.
  */
 #ifndef WO_DECODE_H
 #define WO_DECODE_H
@@ -36,6 +42,10 @@ int wo_decode_api_error(const char *body, size_t len, struct wo_api_error *out,
 
 int wo_decode_device_authorization(const char *body, size_t len,
 				   struct wo_device_authorization *out, struct wo_error *err);
+/* The 200 answer of /user_management/authenticate.  `user` is optional (the
+ * device-code docs leave it out; out->user is then zeroed, user.id NULL);
+ * token_type must be Bearer (any case) and expires_in a non-negative
+ * integer when present. */
 int wo_decode_authentication(const char *body, size_t len, struct wo_authentication *out,
 			     struct wo_error *err);
 int wo_decode_challenge(const char *body, size_t len, struct wo_challenge *out,

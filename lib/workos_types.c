@@ -135,11 +135,21 @@ void wo_factor_list_clear(struct wo_factor_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static void free_skipped(struct wo_list_skip *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].user_id);
+		free(v[i].reason);
+	}
+	free(v);
+}
+
 void wo_user_list_clear(struct wo_user_list *l)
 {
 	for (size_t i = 0; l->items != NULL && i < l->count; i++)
 		wo_user_clear(&l->items[i]);
 	free(l->items);
+	free_skipped(l->skipped, l->skipped_count);
 	wo_list_metadata_clear(&l->list_metadata);
 	memset(l, 0, sizeof(*l));
 }
@@ -163,6 +173,7 @@ void wo_membership_list_clear(struct wo_membership_list *l)
 	for (size_t i = 0; l->items != NULL && i < l->count; i++)
 		wo_membership_clear(&l->items[i]);
 	free(l->items);
+	free_skipped(l->skipped, l->skipped_count);
 	wo_list_metadata_clear(&l->list_metadata);
 	memset(l, 0, sizeof(*l));
 }

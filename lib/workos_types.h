@@ -28,6 +28,7 @@
 #define WO_ROLES_MAX	      64    /* role slugs on one membership */
 #define WO_ERROR_ITEMS_MAX    64    /* factors, organizations, connection ids in an error */
 #define WO_PERSON_NAME_MAX    256   /* first/last/organization names */
+#define WO_PERSON_TEXT_MAX    4096  /* first/last name as sent, before cleaning */
 #define WO_EMAIL_MAX	      320   /* RFC 5321: 64 + 1 + 255 */
 #define WO_URL_MAX	      2048  /* verification URIs, picture URLs */
 #define WO_SLUG_MAX	      128   /* role slugs, statuses, methods, factor types */
@@ -43,6 +44,7 @@
 #define WO_INTERVAL_DEFAULT   5 /* RFC 8628 section 3.2 */
 #define WO_EXPIRES_IN_MIN     1
 #define WO_EXPIRES_IN_MAX     3600
+#define WO_TOKEN_LIFE_MAX     31536000 /* an access token's advertised lifetime: a year */
 
 /* POST /user_management/authorize/device (RFC 8628 section 3.2). */
 struct wo_device_authorization {
@@ -64,11 +66,15 @@ struct wo_user {
 	char *id;			   /* user_... */
 	char *email;			   /* NULL when absent (old API versions), never "" */
 	bool email_verified;		   /* false when absent: unverified until WorkOS says so */
-	char *first_name;		   /* optional */
-	char *last_name;		   /* optional */
+	char *first_name;		   /* optional; cleaned, see names_cleaned */
+	char *last_name;		   /* optional; cleaned, see names_cleaned */
 	char *external_id;		   /* optional */
 	struct wo_metadata_pair *metadata; /* string values only; others are refused */
 	size_t metadata_count;
+	/* first_name or last_name as sent held control characters (now '_')
+	 * or was longer than WO_PERSON_NAME_MAX bytes (now cut): free text a
+	 * person typed is cleaned rather than refused. */
+	bool names_cleaned;
 };
 
 /* The dashboard user behind an impersonated session. */
@@ -77,9 +83,14 @@ struct wo_impersonator {
 	char *reason; /* optional */
 };
 
-/* 200 answer of POST /user_management/authenticate, every grant. */
+/* 200 answer of POST /user_management/authenticate, every grant.  The spec
+ * always sends `user`; the device-code docs list only access_token,
+ * refresh_token, token_type ("Bearer", checked when present) and
+ * expires_in (range-checked when present, not kept: the token's exp
+ * decides).  Without `user`, user is zeroed (user.id == NULL) and the
+ * identity is the verified access token's sub. */
 struct wo_authentication {
-	struct wo_user user;
+	struct wo_user user;		      /* zeroed when the body has no user */
 	char *organization_id;		      /* optional, org_... */
 	char *access_token;		      /* SECRET, a JWT: verify before believing it */
 	char *refresh_token;		      /* SECRET */
@@ -157,10 +168,19 @@ struct wo_factor_list {
 	struct wo_list_metadata list_metadata;
 };
 
+/* An item of a user or membership list that could not be used (a bad
+ * email, id, role or metadata): the page is read without it. */
+struct wo_list_skip {
+	char *user_id; /* the item's user id when it is a valid user_..., else NULL */
+	char *reason;  /* the decoder's message: printable, quotes no value */
+};
+
 struct wo_user_list {
 	struct wo_user *items;
 	size_t count;
 	struct wo_list_metadata list_metadata;
+	struct wo_list_skip *skipped; /* items left out of `items` */
+	size_t skipped_count;
 };
 
 /* An organization membership (UserlandUserOrganizationMembership). */
@@ -179,6 +199,8 @@ struct wo_membership_list {
 	struct wo_membership *items;
 	size_t count;
 	struct wo_list_metadata list_metadata;
+	struct wo_list_skip *skipped; /* items left out of `items` */
+	size_t skipped_count;
 };
 
 void wo_device_authorization_clear(struct wo_device_authorization *d);

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "decode.h"
+#include "json.h"
 #include "tap.h"
 
 static const char *data_dir;
@@ -271,6 +272,57 @@ static void accepted_mutation(const char *decoder, const char *fixture, const ch
 	free(body);
 }
 
+/* A list whose item `path` breaks a rule: the page decodes without that
+ * item, which is recorded in `skipped` with a message holding `needle` and
+ * the item's user id when it still has a valid one (`user_id`, or NULL). */
+static void skipped_mutation(const char *decoder, const char *fixture, const char *path, enum op op,
+			     const char *str, const char *needle, const char *user_id)
+{
+	static const char *const names[] = {"removed",	 "null",     "an integer", "a string",
+					    "a boolean", "an array", "an object"};
+	char *body = mutate(fixture, path, op, str), *whole;
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_list_skip *sk = NULL;
+	size_t n = 0, n_whole = 0, n_skipped = 0, len;
+	struct wo_user_list ul;
+	struct wo_membership_list ml;
+	bool users = strcmp(decoder, "user_list") == 0;
+	int rc;
+
+	whole = load(fixture, &len);
+	if (users) {
+		if (wo_decode_user_list(whole, len, &ul, &err) == 0)
+			n_whole = ul.count;
+		wo_user_list_clear(&ul);
+		rc = wo_decode_user_list(body, strlen(body), &ul, &err);
+		n = ul.count, sk = ul.skipped, n_skipped = ul.skipped_count;
+	} else {
+		if (wo_decode_membership_list(whole, len, &ml, &err) == 0)
+			n_whole = ml.count;
+		wo_membership_list_clear(&ml);
+		rc = wo_decode_membership_list(body, strlen(body), &ml, &err);
+		n = ml.count, sk = ml.skipped, n_skipped = ml.skipped_count;
+	}
+	ok(rc == 0 && n + 1 == n_whole && n_skipped == 1,
+	   "%s: %s with %s %s: the page decodes without that item", decoder, fixture, path,
+	   names[op]);
+	if (rc != 0)
+		diag("%s", err.message);
+	if (n_skipped == 1) {
+		like(sk[0].reason, needle, "  the skip says why: %s", needle);
+		if (user_id == NULL)
+			ok(sk[0].user_id == NULL, "  no usable user id to name it by");
+		else
+			is_str(sk[0].user_id, user_id, "  it is named by its user id");
+	}
+	if (users)
+		wo_user_list_clear(&ul);
+	else
+		wo_membership_list_clear(&ml);
+	free(body);
+	free(whole);
+}
+
 /* --- realistic bodies ------------------------------------------------------------ */
 
 static void test_device_authorization(void)
@@ -410,10 +462,70 @@ static void test_user(void)
 	refused_mutation("user", f, "email", SET_STR, "ada@example.com\n", "characters it may not");
 	refused_mutation("user", f, "email_verified", SET_STR, "true", "not a boolean");
 	refused_mutation("user", f, "email_verified", SET_INT, NULL, "not a boolean");
-	refused_mutation("user", f, "first_name", SET_STR, "Ada\x1b]0;pwned\x07",
-			 "\"first_name\" holds characters");
-	refused_mutation("user", f, "last_name", SET_STR, "Love\xc2\x9blace", "\"last_name\"");
 	refused_mutation("user", f, "last_name", SET_OBJ, NULL, "not a string");
+	refused_mutation("user", f, "first_name", SET_INT, NULL, "not a string");
+	{
+		/* Names are free text: cleaned, never refused, never kept raw. */
+		static const struct {
+			const char *field, *in, *out;
+		} names[] = {
+		    {"last_name", "Love\tlace", "Love_lace"},
+		    {"first_name", "Ada\x1b]0;pwned\x07", "Ada_]0;pwned_"},
+		    {"last_name", "Love\xc2\x9blace", "Love_lace"}, /* C1 CSI: one '_' */
+		    {"first_name", "J\xc3\xa9r\xc3\xb4me", "J\xc3\xa9r\xc3\xb4me"},
+		    {"first_name", "", ""},
+		};
+		char long_in[WO_PERSON_NAME_MAX + 50], long_out[WO_PERSON_NAME_MAX + 1];
+		char long_utf8[WO_PERSON_TEXT_MAX + 1], too_long[WO_PERSON_TEXT_MAX + 2];
+		char *b;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			b = mutate(f, names[i].field, SET_STR, names[i].in);
+			ok(wo_decode_user(b, strlen(b), &u, &err) == 0, "user with %s #%zu decodes",
+			   names[i].field, i);
+			is_str(strcmp(names[i].field, "first_name") == 0 ? u.first_name
+									 : u.last_name,
+			       names[i].out, "  %s cleaned", names[i].field);
+			ok(u.names_cleaned == (strcmp(names[i].in, names[i].out) != 0),
+			   "  names_cleaned says whether it changed");
+			is_str(u.id, "user_01HZ3E4X5Y6Z7A8B9C0D1E2F3G", "  the rest as sent");
+			wo_user_clear(&u);
+			free(b);
+		}
+		/* 300 bytes: cut to WO_PERSON_NAME_MAX. */
+		memset(long_in, 'x', sizeof(long_in) - 1);
+		long_in[sizeof(long_in) - 1] = '\0';
+		memset(long_out, 'x', sizeof(long_out) - 1);
+		long_out[sizeof(long_out) - 1] = '\0';
+		b = mutate(f, "first_name", SET_STR, long_in);
+		ok(wo_decode_user(b, strlen(b), &u, &err) == 0 && u.names_cleaned,
+		   "a %zu-byte first_name decodes, marked cleaned", strlen(long_in));
+		is_str(u.first_name, long_out, "  cut to %d bytes", WO_PERSON_NAME_MAX);
+		wo_user_clear(&u);
+		free(b);
+		/* 2-byte characters across the cut: never half a character. */
+		long_utf8[0] = 'x'; /* "x" then 2-byte characters: the cut falls inside one */
+		for (size_t i = 1; i + 2 <= WO_PERSON_TEXT_MAX; i += 2)
+			memcpy(long_utf8 + i, "\xc3\xa9", 2);
+		long_utf8[WO_PERSON_TEXT_MAX - 1] = '\0';
+		b = mutate(f, "last_name", SET_STR, long_utf8);
+		ok(wo_decode_user(b, strlen(b), &u, &err) == 0 && u.last_name != NULL &&
+		       strlen(u.last_name) <= WO_PERSON_NAME_MAX &&
+		       strlen(u.last_name) >= WO_PERSON_NAME_MAX - 1 &&
+		       wo_text_is_printable(u.last_name, strlen(u.last_name)),
+		   "a %d-byte UTF-8 last_name is cut at a character boundary", WO_PERSON_TEXT_MAX);
+		wo_user_clear(&u);
+		free(b);
+		memset(too_long, 'x', sizeof(too_long) - 1);
+		too_long[sizeof(too_long) - 1] = '\0';
+		refused_mutation("user", f, "first_name", SET_STR, too_long, "too long");
+		const char *nul =
+		    "{\"object\":\"user\",\"id\":\"user_1\",\"last_name\":\"a\\u0000b\"}";
+		ok(wo_decode_user(nul, strlen(nul), &u, &err) == 0 && u.last_name != NULL &&
+		       strcmp(u.last_name, "a_b") == 0 && u.names_cleaned,
+		   "a NUL escape in a name becomes '_' (the C string is not cut)");
+		wo_user_clear(&u);
+	}
 	refused_mutation("user", f, "external_id", SET_INT, NULL, "external_id");
 	refused_mutation("user", f, "metadata", SET_ARR, NULL, "\"metadata\" is not an object");
 	refused_mutation("user", f, "metadata", SET_STR, "x", "\"metadata\" is not an object");
@@ -493,8 +605,40 @@ static void test_authentication(void)
 	wo_authentication_clear(&a);
 	free(body);
 
-	refused_mutation("authentication", f, "user", DEL, NULL,
-			 "authentication: field \"user\" is missing");
+	/* The device-code docs' success body: no user, no organization_id,
+	 * token_type and expires_in instead.  The identity then comes from the
+	 * verified token's sub; user stays zeroed. */
+	static const char docs[] = "{\"access_token\":\"eyJhbGciOiJSUzI1NiJ9.e30.c2ln\","
+				   "\"refresh_token\":\"yAjhKk2RpQHzS1mJ8VX4uQtk3\","
+				   "\"token_type\":\"Bearer\",\"expires_in\":300}";
+	ok(wo_decode_authentication(docs, strlen(docs), &a, &err) == 0,
+	   "the docs' device-code success body (no user) decodes");
+	ok(a.user.id == NULL && all_zero(&a.user, sizeof(a.user)), "  user is zeroed");
+	is_str(a.access_token, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "  access_token");
+	is_str(a.refresh_token, "yAjhKk2RpQHzS1mJ8VX4uQtk3", "  refresh_token");
+	ok(a.organization_id == NULL && a.impersonator == NULL, "  nothing else");
+	wo_authentication_clear(&a);
+	accepted_mutation("authentication", f, "user", DEL, NULL);
+	accepted_mutation("authentication", f, "user", SET_NULL, NULL);
+	accepted_mutation("authentication", f, "token_type", SET_STR, "Bearer");
+	accepted_mutation("authentication", f, "token_type", SET_STR, "bearer");
+	accepted_mutation("authentication", f, "token_type", SET_NULL, NULL);
+	accepted_mutation("authentication", f, "expires_in", SET_INT, NULL);
+	accepted_mutation("authentication", f, "expires_in", SET_NULL, NULL);
+	refused_mutation("authentication", f, "token_type", SET_STR, "MAC",
+			 "\"token_type\" is not \"Bearer\"");
+	refused_mutation("authentication", f, "token_type", SET_STR, "Bearer\n", "\"token_type\"");
+	refused_mutation("authentication", f, "token_type", SET_INT, NULL, "\"token_type\"");
+	refused_mutation("authentication", f, "expires_in", SET_STR, "300",
+			 "\"expires_in\" is not an integer");
+	REFUSED("authentication",
+		"{\"access_token\":\"a.b.c\",\"refresh_token\":\"r\",\"expires_in\":-1}",
+		"\"expires_in\"", "a negative expires_in");
+	REFUSED("authentication",
+		"{\"access_token\":\"a.b.c\",\"refresh_token\":\"r\",\"expires_in\":1.5}",
+		"\"expires_in\"", "a fractional expires_in");
+	REFUSED("authentication", "{\"refresh_token\":\"r\",\"token_type\":\"Bearer\"}",
+		"\"access_token\" is missing", "a docs-shaped body without access_token");
 	refused_mutation("authentication", f, "user", SET_ARR, NULL, "\"user\" is not an object");
 	refused_mutation("authentication", f, "user.id", DEL, NULL,
 			 "authentication.user: field \"id\" is missing");
@@ -926,10 +1070,10 @@ static void test_lists(void)
 	const char *f = "user_list.json";
 	refused_mutation("user_list", f, "data", DEL, NULL, "user list: field \"data\" is missing");
 	refused_mutation("user_list", f, "data", SET_OBJ, NULL, "\"data\" is not an array");
-	refused_mutation("user_list", f, "data.1", SET_INT, NULL,
-			 "user list: data[1] is not an object");
-	refused_mutation("user_list", f, "data.2.id", DEL, NULL,
-			 "user list: data[2]: field \"id\" is missing");
+	skipped_mutation("user_list", f, "data.1", SET_INT, NULL,
+			 "user list: data[1] is not an object", NULL);
+	skipped_mutation("user_list", f, "data.2.id", DEL, NULL,
+			 "user list: data[2]: field \"id\" is missing", NULL);
 	refused_mutation("user_list", f, "list_metadata", DEL, NULL,
 			 "\"list_metadata\" is missing");
 	refused_mutation("user_list", f, "list_metadata", SET_ARR, NULL, "not an object");
@@ -989,30 +1133,38 @@ static void test_lists(void)
 	free(body);
 
 	f = "membership_list.json";
-	refused_mutation("membership_list", f, "data.0.role", DEL, NULL,
-			 "membership list: data[0]: field \"role\" is missing");
-	refused_mutation("membership_list", f, "data.2.roles", SET_ARR, NULL,
-			 "\"role\" is missing");
-	refused_mutation("membership_list", f, "data.0.role", SET_STR, "admin",
-			 "\"role\" is not an object");
-	refused_mutation("membership_list", f, "data.0.role.slug", DEL, NULL,
-			 "data[0].role: field \"slug\" is missing");
-	refused_mutation("membership_list", f, "data.0.role.slug", SET_STR, "ad min", "\"slug\"");
-	refused_mutation("membership_list", f, "data.1.roles.1", SET_STR, "devops",
-			 "roles[1] is not an object");
-	refused_mutation("membership_list", f, "data.1.roles.1.slug", SET_INT, NULL, "\"slug\"");
-	refused_mutation("membership_list", f, "data.1.roles", SET_OBJ, NULL, "not an array");
-	refused_mutation("membership_list", f, "data.1.user.id", SET_STR, "om_1",
-			 "data[1].user: field \"id\"");
-	refused_mutation("membership_list", f, "data.1.user", SET_STR, "user_01B", "not an object");
-	refused_mutation("membership_list", f, "data.3.id", SET_STR, "membership_01", "om_");
-	refused_mutation("membership_list", f, "data.3.user_id", DEL, NULL,
-			 "\"user_id\" is missing");
-	refused_mutation("membership_list", f, "data.3.organization_id", SET_STR, "user_01",
-			 "org_");
-	refused_mutation("membership_list", f, "data.4.status", DEL, NULL, "\"status\" is missing");
-	refused_mutation("membership_list", f, "data.4.status", SET_STR, "active\n", "\"status\"");
-	refused_mutation("membership_list", f, "data.4.object", SET_STR, "user", "\"object\"");
+	skipped_mutation("membership_list", f, "data.0.role", DEL, NULL,
+			 "membership list: data[0]: field \"role\" is missing", "user_01A");
+	skipped_mutation("membership_list", f, "data.2.roles", SET_ARR, NULL, "\"role\" is missing",
+			 "user_01C");
+	skipped_mutation("membership_list", f, "data.0.role", SET_STR, "admin",
+			 "\"role\" is not an object", "user_01A");
+	skipped_mutation("membership_list", f, "data.0.role.slug", DEL, NULL,
+			 "data[0].role: field \"slug\" is missing", "user_01A");
+	skipped_mutation("membership_list", f, "data.0.role.slug", SET_STR, "ad min", "\"slug\"",
+			 "user_01A");
+	skipped_mutation("membership_list", f, "data.1.roles.1", SET_STR, "devops",
+			 "roles[1] is not an object", "user_01B");
+	skipped_mutation("membership_list", f, "data.1.roles.1.slug", SET_INT, NULL, "\"slug\"",
+			 "user_01B");
+	skipped_mutation("membership_list", f, "data.1.roles", SET_OBJ, NULL, "not an array",
+			 "user_01B");
+	skipped_mutation("membership_list", f, "data.1.user.id", SET_STR, "om_1",
+			 "data[1].user: field \"id\"", "user_01B");
+	skipped_mutation("membership_list", f, "data.1.user", SET_STR, "user_01B", "not an object",
+			 "user_01B");
+	skipped_mutation("membership_list", f, "data.3.id", SET_STR, "membership_01", "om_",
+			 "user_01D");
+	skipped_mutation("membership_list", f, "data.3.user_id", DEL, NULL,
+			 "\"user_id\" is missing", NULL);
+	skipped_mutation("membership_list", f, "data.3.organization_id", SET_STR, "user_01", "org_",
+			 "user_01D");
+	skipped_mutation("membership_list", f, "data.4.status", DEL, NULL, "\"status\" is missing",
+			 "user_01E");
+	skipped_mutation("membership_list", f, "data.4.status", SET_STR, "active\n", "\"status\"",
+			 "user_01E");
+	skipped_mutation("membership_list", f, "data.4.object", SET_STR, "user", "\"object\"",
+			 "user_01E");
 
 	/* A single membership decodes with the same rules. */
 	const char *one = "{\"object\":\"organization_membership\",\"id\":\"om_1\",\"user_id\":"
@@ -1105,8 +1257,13 @@ static void test_list_bounds(void)
 	while (last > s && strncmp(last, "\"m\"", 3) != 0)
 		last--;
 	last[1] = ' ';
-	refused("membership_list", s, strlen(s), "data[127].role: field \"slug\"",
-		"a bad slug in the last of 128 items");
+	ok(wo_decode_membership_list(s, strlen(s), &ml, &err) == 0 &&
+	       ml.count == WO_LIST_MAX_ITEMS - 1 && ml.skipped_count == 1,
+	   "a bad slug in the last of 128 items: 127 read, that one skipped");
+	if (ml.skipped_count == 1)
+		like(ml.skipped[0].reason, "data[127].role: field \"slug\"",
+		     "  the reason names it");
+	wo_membership_list_clear(&ml);
 	free(s);
 
 	/* Metadata bounds. */
@@ -1295,21 +1452,21 @@ static void test_hostile_all(void)
 	accepted_mutation("user", "user.json", "bio", SET_STR, huge);
 	free(huge);
 
-	/* Control characters, one by one, in a text field. */
+	/* Control characters, one by one, in a name: cleaned to '_', never
+	 * kept, never a reason to refuse the user. */
 	int bad = 0;
-	for (int c = 1; c < 0x20; c++) {
-		char s[8] = {'A', (char)c, 'B', 0};
+	for (int c = 1; c <= 0x20; c++) {
+		char s[8] = {'A', (char)(c == 0x20 ? 0x7f : c), 'B', 0};
 		char *body = mutate("user.json", "first_name", SET_STR, s);
-		if (run(decoder_named("user"), body, strlen(body), &err) == 0)
+		struct wo_user u;
+
+		if (wo_decode_user(body, strlen(body), &u, &err) != 0 || u.first_name == NULL ||
+		    strcmp(u.first_name, "A_B") != 0 || !u.names_cleaned)
 			bad++;
+		wo_user_clear(&u);
 		free(body);
 	}
-	char del[] = "A\x7f";
-	char *body = mutate("user.json", "first_name", SET_STR, del);
-	if (run(decoder_named("user"), body, strlen(body), &err) == 0)
-		bad++;
-	free(body);
-	ok(bad == 0, "every C0 control character and DEL is refused in a name");
+	ok(bad == 0, "every C0 control character and DEL in a name becomes '_'");
 	const char *nul = "{\"object\":\"user\",\"id\":\"user_1\",\"email\":\"a@b\\u0000evil\"}";
 	REFUSED("user", nul, "\"email\" holds characters", "a NUL escape inside the email");
 	const char *nul_id = "{\"object\":\"user\",\"id\":\"user_1\\u0000\",\"email\":\"a@b\"}";
