@@ -25,7 +25,8 @@ static char *dup_or_null(const char *s)
 }
 
 /* Copies the user's fields the mapping may read into the member. */
-static int take_user(const struct wo_config *cfg, struct sync_member *m, struct wo_user *u)
+static int take_user(const struct wo_config *cfg, struct sync_directory *d, struct sync_member *m,
+		     struct wo_user *u)
 {
 	const char *meta_name = cfg->username_from == WO_USERNAME_METADATA
 				    ? wo_user_metadata(u, cfg->username_metadata_key)
@@ -41,7 +42,24 @@ static int take_user(const struct wo_config *cfg, struct sync_member *m, struct 
 	m->meta_uid = dup_or_null(meta_uid);
 	if ((meta_name && !m->meta_username) || (meta_uid && !m->meta_uid))
 		return -1;
+	if (u->names_cleaned) {
+		sync_warn("member %s: first or last name has control characters or is longer "
+			  "than %d bytes; cleaned",
+			  m->user_id, WO_PERSON_NAME_MAX);
+		d->cleaned++;
+	}
 	return 0;
+}
+
+/* Items the decoder could not use: the rest of the page still counts. */
+static void warn_skipped(struct sync_directory *d, const char *what, const struct wo_list_skip *v,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sync_warn("member %s: unusable %s from WorkOS (%s); left out",
+			  v[i].user_id ? v[i].user_id : "(no valid user id)", what, v[i].reason);
+		d->unreadable++;
+	}
 }
 
 /* Directory entries are sorted by user id at the end; while fetching, users
@@ -71,6 +89,14 @@ static int add_member(const struct wo_config *cfg, struct sync_directory *d,
 {
 	struct sync_member *m;
 
+	/* The embedded user must be the membership's user: anything else
+	 * would give one person's name to another's UID. */
+	if (ms->user != NULL && (ms->user->id == NULL || strcmp(ms->user->id, ms->user_id) != 0)) {
+		sync_warn("member %s: membership %s carries another user; left out", ms->user_id,
+			  ms->id);
+		d->unreadable++;
+		return 0;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 128;
 		struct sync_member *v = realloc(d->v, cap * sizeof(*v));
@@ -90,13 +116,7 @@ static int add_member(const struct wo_config *cfg, struct sync_directory *d,
 	ms->roles = NULL;
 	ms->role_count = 0;
 	if (ms->user != NULL) {
-		/* The embedded user must be the membership's user: anything else
-		 * would give one person's name to another's UID. */
-		if (ms->user->id == NULL || strcmp(ms->user->id, m->user_id) != 0)
-			return wo_error_set(err, WO_ERR_DECODE,
-					    "membership %s carries a user that is not its user_id",
-					    m->membership_id);
-		if (take_user(cfg, m, ms->user) != 0)
+		if (take_user(cfg, d, m, ms->user) != 0)
 			return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 	} else if (pending_add(need_user, d->n - 1) != 0) {
 		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
@@ -141,6 +161,7 @@ static int fetch_memberships(struct wo_client *c, const struct wo_config *cfg,
 			goto out;
 		}
 		d->membership_pages++;
+		warn_skipped(d, "membership", page.skipped, page.skipped_count);
 		for (size_t i = 0; i < page.count; i++) {
 			struct wo_membership *ms = &page.items[i];
 
@@ -185,7 +206,8 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 {
 	struct wo_user_list page = {0};
 	struct wo_user *users = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, n_bad = 0;
+	char **bad = NULL; /* users a page left out, by id: no use asking again */
 	char *after = NULL;
 	int rc = -1, more;
 	bool *drop = NULL;
@@ -215,6 +237,20 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 			users[n++] = page.items[i];
 			memset(&page.items[i], 0, sizeof(page.items[i]));
 		}
+		for (size_t i = 0; i < page.skipped_count; i++) {
+			char **v;
+
+			if (page.skipped[i].user_id == NULL)
+				continue;
+			v = realloc(bad, (n_bad + 1) * sizeof(*bad));
+			if (v == NULL) {
+				wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+				goto out;
+			}
+			bad = v;
+			bad[n_bad++] = page.skipped[i].user_id;
+			page.skipped[i].user_id = NULL;
+		}
 		sync_progress("users: %u pages, %zu users", d->user_pages, n);
 		more = next_cursor(&after, &page.list_metadata, d->user_pages, err);
 		wo_user_list_clear(&page);
@@ -235,6 +271,16 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 		struct wo_user *u = n ? bsearch(&key, users, n, sizeof(*users), cmp_user_id) : NULL;
 		struct wo_user one = {0};
 
+		bool unusable = false;
+
+		for (size_t k = 0; u == NULL && k < n_bad && !unusable; k++)
+			unusable = strcmp(bad[k], m->user_id) == 0;
+		if (unusable) {
+			sync_warn("member %s: unusable user from WorkOS; left out", m->user_id);
+			d->unreadable++;
+			drop[need_user->v[i]] = true;
+			continue;
+		}
 		if (u == NULL) {
 			/* Joined after the user list was read: ask for them alone. */
 			d->user_gets++;
@@ -251,7 +297,7 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 			}
 			u = &one;
 		}
-		int trc = take_user(cfg, m, u);
+		int trc = take_user(cfg, d, m, u);
 		wo_user_clear(&one);
 		if (trc != 0) {
 			wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
@@ -274,6 +320,9 @@ out:
 	for (size_t i = 0; i < n; i++)
 		wo_user_clear(&users[i]);
 	free(users);
+	for (size_t i = 0; i < n_bad; i++)
+		free(bad[i]);
+	free(bad);
 	free(after);
 	free(drop);
 	return rc;

@@ -46,14 +46,20 @@ struct sync_directory {
 	struct sync_member *v;
 	size_t n, cap;
 	unsigned membership_pages, user_pages, user_gets;
+	unsigned unreadable; /* members left out: WorkOS sent data we cannot use */
+	unsigned cleaned;    /* members kept with their first/last name cleaned */
 };
 
 void sync_member_clear(struct sync_member *m);
 void sync_directory_clear(struct sync_directory *d);
 
 /* Lists every active membership of cfg->organization_id (every page) and
- * fills in each member's user.  Members whose user WorkOS no longer has are
- * left out with a warning; any other failure fails the whole listing. */
+ * fills in each member's user.  One bad profile never stops a sync: members
+ * whose user WorkOS no longer has, or whose membership or user breaks a
+ * decoder rule (a bad email, id, role or metadata) are left out with a
+ * warning (counted in `unreadable`); names with control characters or too
+ * long are cleaned (counted in `cleaned`).  A page that cannot be read as a
+ * whole, the network and the API fail the whole listing. */
 int sync_fetch(struct wo_client *c, const struct wo_config *cfg, struct sync_directory *out,
 	       struct wo_error *err);
 

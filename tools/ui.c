@@ -29,11 +29,26 @@ void sync_progress_done(void)
 	}
 }
 
+/* Messages quote what WorkOS sent (ids, reasons): a control character
+ * in one must not reach the terminal or the journal as itself.  C0, DEL
+ * and the C1 range (UTF-8 \xc2\x80-\xc2\x9f) are written as \xNN. */
 static void line(const char *prefix, const char *fmt, va_list ap)
 {
+	char buf[2048];
+	const unsigned char *p = (const unsigned char *)buf;
+
 	sync_progress_done();
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fprintf(stderr, "workos-sync: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(stderr, "\\x%02x\\x%02x", p[0], p[1]);
+			p++;
+		} else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 }
 

@@ -172,6 +172,12 @@ int main(int argc, char **argv)
 		  dir.n, dir.membership_pages, dir.user_pages, dir.user_gets, stats.requests,
 		  stats.connects);
 
+	/* Said with or without --verbose: the admin should fix these profiles in WorkOS. */
+	if (dir.unreadable > 0 || dir.cleaned > 0)
+		sync_warn("%u members left out for data WorkOS sent that cannot be used, "
+			  "%u kept with their names cleaned",
+			  dir.unreadable, dir.cleaned);
+
 	sync_progress("mapping %zu members", dir.n);
 	if (sync_build(cfg, &dir, map, local, &res, &err) != 0)
 		goto out;
