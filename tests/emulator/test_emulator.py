@@ -306,6 +306,57 @@ def t_device(e, jwks):
     return auth
 
 
+def t_device_docs_body(e, jwks):
+    """The CLI-auth docs' success body, and a custom auth domain's issuer."""
+    e.ctl("device-settings", {"interval": 1, "expires_in": 300})
+    r = e.emuctl("device-success", "docs")
+    check("emuctl device-success docs", r.returncode == 0 and
+          json.loads(r.stdout).get("device_docs_body") == 1, r.stdout + r.stderr)
+    _, _, d = e.call("POST", "/user_management/authorize/device", {"client_id": e.client_id})
+    e.ctl("approve", {"code": d["user_code"], "user": "grace@example.com"})
+    st, _, b = poll(e, d["device_code"])
+    check("docs mode: exactly access_token, refresh_token, token_type Bearer, expires_in",
+          st == 200 and isinstance(b, dict) and
+          set(b) == {"access_token", "refresh_token", "token_type", "expires_in"} and
+          b["token_type"] == "Bearer" and b["expires_in"] == 300, b)
+    claims = jwt_parts(b["access_token"])[1] if st == 200 else {}
+    check("docs mode: the token still names the user (sub) and the organization",
+          rs256_valid(b["access_token"], jwks) and
+          claims.get("sub") == "user_01HQWM8KS0W08FT771NK0Q7RXM" and
+          claims.get("org_id") == e.org, claims)
+    st, _, b = poll(e, d["device_code"])
+    check("docs mode: the code is consumed all the same", b.get("error") == "invalid_grant",
+          (st, b))
+    st, _, b = e.password("ada@example.com", "ada-correct-horse")
+    check("docs mode changes the device grant only: password still sends user",
+          st == 200 and "user" in b, (st, b))
+    e.emuctl("device-success", "spec")
+    _, _, d = e.call("POST", "/user_management/authorize/device", {"client_id": e.client_id})
+    e.ctl("approve", {"code": d["user_code"], "user": "ada@example.com"})
+    st, _, b = poll(e, d["device_code"])
+    check("device-success spec: user and organization_id are back",
+          st == 200 and "user" in b and "organization_id" in b and "token_type" not in b, b)
+
+    r = e.emuctl("token-issuer", "https://auth.example.com")
+    check("emuctl token-issuer", r.returncode == 0 and
+          json.loads(r.stdout).get("issuer") == "https://auth.example.com", r.stdout + r.stderr)
+    _, _, d = e.call("POST", "/user_management/authorize/device", {"client_id": e.client_id})
+    e.ctl("approve", {"code": d["user_code"], "user": "ada@example.com"})
+    st, _, b = poll(e, d["device_code"])
+    iss = jwt_parts(b["access_token"])[1].get("iss") if st == 200 else None
+    check("custom auth domain: tokens name it as iss", iss == "https://auth.example.com", iss)
+    r = e.emuctl("token-issuer", "off")
+    _, _, d = e.call("POST", "/user_management/authorize/device", {"client_id": e.client_id})
+    e.ctl("approve", {"code": d["user_code"], "user": "ada@example.com"})
+    st, _, b = poll(e, d["device_code"])
+    iss = jwt_parts(b["access_token"])[1].get("iss") if st == 200 else None
+    check("token-issuer off: the API's issuer again",
+          iss == e.info["base_url"] + "/user_management/" + e.client_id, iss)
+    r = e.emuctl("token-issuer", "javascript:alert(1)")
+    check("token-issuer refuses what is not an http(s) URL", r.returncode == 1, r.returncode)
+    e.ctl("device-settings", {"interval": 5, "expires_in": 300})
+
+
 def t_password(e, jwks):
     st, _, b = e.password("ada@example.com", "wrong")
     check("wrong password: 400 invalid_credentials {code,message}",
@@ -771,6 +822,7 @@ def main():
         jwks = t_basics(e)
         _, _, jwks = e.call("GET", "/sso/jwks/" + e.client_id)
         t_device(e, jwks)
+        t_device_docs_body(e, jwks)
         t_password(e, jwks)
         t_totp(e)
         t_refresh(e)

@@ -70,6 +70,9 @@ class App:
 
     # --- wire helpers -----------------------------------------------------------
     def issuer(self, client_id):
+        # WorkOS: "will be your custom WorkOS auth domain if set".
+        if self.state.custom_issuer:
+            return self.state.custom_issuer
         return "%s/user_management/%s" % (self.base_url, client_id)
 
     def verification_uri(self):

@@ -4,7 +4,7 @@ GET  /ready /env /settings /stats /requests?path=P /latest-code?wait=S
 POST /approve {code,user,org?} /deny {code} /expire {code}
      /device-settings {interval?,expires_in?} /settings {challenge_ttl?,...}
      /ratelimit {per_minute} /fault {path,kind,status?,retry_after?,delay_ms?,count?}
-     /fault-tls {mode} /token-fault {mode} /clear-faults
+     /fault-tls {mode} /token-fault {mode} /token-issuer {issuer} /clear-faults
      /user-add {user} /user-update {user,fields} /user-remove {user}
      /member-add {user,org?,roles?,status?} /member-update {member,org?,roles?,status?}
      /member-remove {member,org?} /reset /stop
@@ -141,6 +141,17 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             raise ValueError("mode must be off or one of %s" % ", ".join(TOKEN_FAULTS))
         app.faults.token = None if mode == "off" else mode
         return app.faults.describe()
+
+    def c_token_issuer(self, app, b):
+        issuer = b.get("issuer") or None
+        if issuer in ("off", "default"):
+            issuer = None
+        if issuer is not None and not (isinstance(issuer, str) and
+                                       issuer.startswith(("https://", "http://"))):
+            raise ValueError("issuer must be an http(s) URL, or off")
+        with app.state.lock:
+            app.state.custom_issuer = issuer
+        return {"issuer": issuer or app.issuer(app.state.client_id)}
 
     def c_clear_faults(self, app, b):
         app.faults.clear()

@@ -11,6 +11,7 @@ code: later polls get invalid_grant.
 import secrets
 import time
 
+from .tokens import TOKEN_LIFETIME
 from .util import ApiError, oauth_error, opaque
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels: no words, no 0/O 1/I
@@ -107,8 +108,14 @@ def poll(app, req):
         if user is None:
             raise oauth_error(400, "invalid_grant", "The user no longer exists.")
         method = "SSO" if user.get("sso_required") else "Password"
-        return 200, app.authentication_response(user, entry["org_id"], method,
-                                                entry["client_id"])
+        body = app.authentication_response(user, entry["org_id"], method, entry["client_id"])
+        if st.settings.get("device_docs_body"):
+            # The CLI-auth docs' success body (device-code.mdx): the tokens,
+            # token_type "always Bearer" and the access token's lifetime.
+            body = {"access_token": body["access_token"],
+                    "refresh_token": body["refresh_token"],
+                    "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
+        return 200, body
 
 
 # --- control ------------------------------------------------------------------

@@ -30,6 +30,11 @@ DEFAULT_SETTINGS = {
     # versions did (doc/workos-wire-notes.md section 2); clients must then
     # list users themselves.
     "membership_embeds_user": 1,
+    # 1: a successful device-code poll answers exactly the body the CLI-auth
+    # docs list ({access_token, refresh_token, token_type, expires_in}: no
+    # user, no organization_id); 0, the default: the spec's body (user,
+    # organization_id, tokens, authentication_method).  Both are WorkOS's.
+    "device_docs_body": 0,
 }
 
 MEMBER_STATUSES = ("active", "inactive", "pending")
@@ -66,6 +71,9 @@ class State:
             self.client_id = fx["client_id"]
             self.organization_id = fx["organization_id"]
             self.authkit_domain = fx.get("authkit_domain")
+            # The iss of new tokens when a custom auth domain is set in
+            # WorkOS (control token-issuer); None: the API's own issuer.
+            self.custom_issuer = None
             self.clients = {c["id"]: dict(c) for c in fx["clients"]}
             self.roles = {r["slug"]: dict(r) for r in fx.get("roles", [])}
             self.orgs = {}
