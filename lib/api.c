@@ -325,12 +325,14 @@ int wo_api_verify_access_token(struct wo_client *c, const char *token, const cha
 {
 	/* WorkOS's issuer has been seen as the API origin, with or without a
 	 * slash, and as <origin>/user_management/<client_id>; accept those for
-	 * the configured endpoint and for api.workos.com, nothing else.  The
-	 * signature check against this client's own key set is what binds the
-	 * token to us. */
+	 * the configured endpoint and for api.workos.com, and the configured
+	 * token_issuer (a custom auth domain), nothing else.  The signature
+	 * check against this client's own key set is what binds the token to
+	 * us. */
 	const char *origins[2] = {wo_http_base_url(c->http), "https://api.workos.com"};
-	char issuers_buf[6][512];
-	const char *issuers[7];
+	const char *custom = c->cfg->token_issuer;
+	char issuers_buf[8][512];
+	const char *issuers[9];
 	struct wo_jwt_expect expect = {
 		.now = time(NULL),
 		.skew = WO_JWT_DEFAULT_SKEW,
@@ -349,6 +351,22 @@ int wo_api_verify_access_token(struct wo_client *c, const char *token, const cha
 		n++;
 		snprintf(issuers_buf[n], sizeof(issuers_buf[n]), "%s/user_management/%s",
 			 origins[i], c->cfg->client_id);
+		issuers[n] = issuers_buf[n];
+		n++;
+	}
+	/* As configured, and with or without its trailing slash like the
+	 * others (config.c bounds it well inside the buffers). */
+	if (custom != NULL && custom[0] != '\0') {
+		size_t len = strlen(custom);
+
+		snprintf(issuers_buf[n], sizeof(issuers_buf[n]), "%s", custom);
+		issuers[n] = issuers_buf[n];
+		n++;
+		if (custom[len - 1] == '/')
+			snprintf(issuers_buf[n], sizeof(issuers_buf[n]), "%.*s", (int)(len - 1),
+				 custom);
+		else
+			snprintf(issuers_buf[n], sizeof(issuers_buf[n]), "%s/", custom);
 		issuers[n] = issuers_buf[n];
 		n++;
 	}

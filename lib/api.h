@@ -63,8 +63,11 @@ enum wo_poll_result wo_api_poll_device(struct wo_client *c, const char *device_c
 /* --- access tokens --------------------------------------------------------- */
 
 /* Verifies an access token against the client's JWKS: RS256 signature,
- * times, an issuer of this WorkOS endpoint, org_id equal to the configured
- * organization and sub equal to `user_id`. */
+ * times, an issuer of this WorkOS endpoint (or the configured token_issuer,
+ * a custom auth domain), org_id equal to the configured organization, and a
+ * sub that is a user_... id, equal to `user_id` unless user_id is NULL: then
+ * the caller compares out->sub itself (with the account's recorded owner,
+ * when the authentication answer carried no user). */
 int wo_api_verify_access_token(struct wo_client *c, const char *token, const char *user_id,
 			       struct wo_jwt_claims *out, struct wo_error *err);
 

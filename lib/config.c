@@ -22,6 +22,7 @@
 #define API_KEY_MAX	 512
 #define ROLE_SLUG_MAX	 64
 #define METADATA_KEY_MAX 64
+#define ISSUER_MAX	 400 /* room in the issuer list wo_api_verify_access_token builds */
 
 /* Where the parser is, for "file:line: message" errors. */
 struct parse_ctx {
@@ -146,6 +147,55 @@ static bool is_valid_hostname(const char *host)
 	if (host[0] == '-' || host[0] == '.')
 		return false;
 	return all_chars_in(host, ".-");
+}
+
+/* https://HOST[:PORT][/PATH] (http:// only for a loopback HOST): the
+ * issuer a token names, compared byte for byte.  No user info, query or
+ * fragment (an OpenID issuer has none), printable ASCII only. */
+static int parse_issuer(struct parse_ctx *ctx, struct wo_config *cfg, const char *value)
+{
+	char host[256];
+	const char *p, *end;
+	bool https = strncmp(value, "https://", 8) == 0;
+	size_t n;
+
+	if (strlen(value) > ISSUER_MAX)
+		return fail(ctx, "token_issuer is longer than %d bytes", ISSUER_MAX);
+	if (!https && strncmp(value, "http://", 7) != 0)
+		return fail(ctx, "token_issuer must be an https:// URL");
+	for (p = value; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '?' ||
+		    *p == '#' || *p == '@' || *p == '\\')
+			return fail(ctx, "token_issuer must be a URL without spaces, user info, "
+					 "query or fragment");
+	p = value + (https ? 8 : 7);
+	if (*p == '[')
+		end = strchr(p, ']') ? strchr(p, ']') + 1 : p + strlen(p);
+	else
+		end = p + strcspn(p, ":/");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= sizeof(host))
+		return fail(ctx, "token_issuer needs a host name");
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (!is_valid_hostname(host))
+		return fail(ctx, "token_issuer: \"%s\" is not a host name or IP address", host);
+	if (*end == ':') {
+		unsigned long port;
+
+		p = end + 1;
+		n = strspn(p, "0123456789");
+		if (n == 0 || n > 5 || (p[n] != '\0' && p[n] != '/') ||
+		    (port = strtoul(p, NULL, 10)) == 0 || port > 65535)
+			return fail(ctx, "token_issuer has a bad port");
+		end = p + n;
+	}
+	if (*end != '\0' && *end != '/')
+		return fail(ctx, "token_issuer must be an https:// URL");
+	if (!https && !wo_host_is_loopback(host))
+		return fail(ctx, "token_issuer may use http:// only for a loopback host "
+				 "(as api_https = false)");
+	return set_string(ctx, &cfg->token_issuer, value);
 }
 
 static bool is_valid_role_slug(const char *s)
@@ -316,6 +366,8 @@ enum key_id {
 	K_DEVICE_TIMEOUT,
 	K_QR,
 	K_ALLOW_IMPERSONATION,
+	K_TOKEN_ISSUER,
+	K_ALLOW_TOTP_ENROLLMENT,
 	K_COUNT
 };
 
@@ -341,6 +393,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_DEVICE_TIMEOUT] = "device_timeout",
 	[K_QR] = "qr",
 	[K_ALLOW_IMPERSONATION] = "allow_impersonation",
+	[K_TOKEN_ISSUER] = "token_issuer",
+	[K_ALLOW_TOTP_ENROLLMENT] = "allow_totp_enrollment",
 };
 
 /* Keys whose value may be empty; every other key needs a value. */
@@ -449,6 +503,10 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 		return 0;
 	case K_ALLOW_IMPERSONATION:
 		return parse_bool(ctx, "allow_impersonation", value, &cfg->allow_impersonation);
+	case K_TOKEN_ISSUER:
+	case K_ALLOW_TOTP_ENROLLMENT:
+		return parse_bool(ctx, "allow_totp_enrollment", value,
+				  &cfg->allow_totp_enrollment);
 	case K_COUNT:
 		break;
 	}
@@ -467,6 +525,7 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	cfg->device_timeout = 300;
 	cfg->qr = WO_QR_AUTO;
 	cfg->allow_impersonation = false;
+	cfg->allow_totp_enrollment = false;
 	if (set_string(ctx, &cfg->api_key_file, WO_CONFDIR "/api_key") != 0 ||
 	    set_string(ctx, &cfg->api_hostname, "api.workos.com") != 0 ||
 	    set_string(ctx, &cfg->group_prefix, "workos-") != 0 ||
@@ -511,6 +570,7 @@ void wo_config_free(struct wo_config *cfg)
 	free(cfg->api_key_file);
 	free(cfg->api_hostname);
 	free(cfg->ca_file);
+	free(cfg->token_issuer);
 	free(cfg->username_metadata_key);
 	wo_config_free_roles(cfg->allowed_roles);
 	free(cfg->group_prefix);

@@ -42,6 +42,10 @@ struct wo_config {
 	unsigned api_port; /* 0: the scheme's default */
 	bool api_https;
 	char *ca_file; /* NULL: the system bundle */
+	/* The iss of tokens when a custom auth domain is set in WorkOS, accepted
+	 * besides the API endpoint's own issuers; NULL when unset.  An https
+	 * URL (http only to a loopback host), no query or fragment. */
+	char *token_issuer;
 	unsigned http_timeout;
 
 	enum wo_username_from username_from;
@@ -60,6 +64,7 @@ struct wo_config {
 	unsigned device_timeout;
 	enum wo_qr_mode qr;
 	bool allow_impersonation;
+	bool allow_totp_enrollment; /* mode=password may enrol a new TOTP factor */
 };
 
 /* Reads and validates a configuration file.  *out is for wo_config_free. */

@@ -36,7 +36,8 @@ struct wo_jwt_expect {
 	unsigned skew;		    /* seconds, at most WO_JWT_MAX_SKEW */
 	const char *const *issuers; /* NULL-terminated list; NULL: iss not checked */
 	const char *org_id;	    /* required org_id claim; NULL: not checked */
-	const char *sub;	    /* required sub claim; NULL: not checked */
+	const char *sub;	    /* required sub value; NULL: not compared (the claim
+				       must still be there and a user_... id) */
 };
 
 /* What a token says, once verified.  Strings are heap copies, checked to be

@@ -237,6 +237,75 @@ static void test_device_poll(void)
 	close_cli(&k);
 }
 
+/* The CLI-auth docs' success body (no user): the identity is the verified
+ * token's sub, checked with user_id NULL.  And token_issuer: a custom auth
+ * domain's iss is accepted only when configured. */
+static void test_docs_body_and_issuer(void)
+{
+	struct cli k, plain;
+	struct wo_authentication auth;
+	struct wo_jwt_claims claims = {0};
+	struct wo_error err = WO_ERROR_INIT;
+
+	if (!open_cli(&k, "token_issuer = https://auth.example.com\n", WO_KEY_NONE) ||
+	    !open_cli(&plain, NULL, WO_KEY_NONE))
+		emu_bail("cannot open clients");
+	emu_ctl(&emu, "device-settings", "{\"interval\":1}");
+	ok(emu_ctl(&emu, "settings", "{\"device_docs_body\":1}"), "control: the docs' body");
+	ok(device_auth(&k, "grace@example.com", &auth, &err) == 0,
+	   "a device login answered with the docs' minimal body is approved (%s)", err.message);
+	ok(auth.user.id == NULL && auth.organization_id == NULL, "  no user, no organization_id");
+	ok(auth.access_token != NULL && auth.refresh_token != NULL, "  tokens present");
+	ok(wo_api_verify_access_token(k.c, auth.access_token, NULL, &claims, &err) == 0,
+	   "  the token verifies with user_id NULL (%s)", err.message);
+	is_str(claims.sub, GRACE_ID, "  and its sub is grace: the identity to compare");
+	is_str(claims.org_id, emu.org_id, "  org_id still checked");
+	wo_jwt_claims_clear(&claims);
+	ok(wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) != 0,
+	   "  a given user_id is still compared");
+	wo_authentication_clear(&auth);
+	emu_ctl(&emu, "settings", "{\"device_docs_body\":0}");
+
+	ok(emu_ctl(&emu, "token-issuer", "{\"issuer\":\"https://auth.example.com\"}"),
+	   "control: tokens issued by the custom auth domain");
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)",
+	   err.message);
+	ok(wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) == 0,
+	   "iss = the configured token_issuer is accepted (%s)", err.message);
+	is_str(claims.iss, "https://auth.example.com", "  iss");
+	wo_jwt_claims_clear(&claims);
+	ok(wo_api_verify_access_token(plain.c, auth.access_token, ADA_ID, &claims, &err) != 0 &&
+	       err.kind == WO_ERR_TOKEN,
+	   "  without token_issuer the same token is refused");
+	like(err.message, "issuer", "  for its issuer");
+	wo_authentication_clear(&auth);
+
+	emu_ctl(&emu, "token-issuer", "{\"issuer\":\"https://auth.example.com/\"}");
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0 &&
+	       wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) == 0,
+	   "  with a trailing slash too");
+	wo_jwt_claims_clear(&claims);
+	wo_authentication_clear(&auth);
+
+	emu_ctl(&emu, "token-issuer", "{\"issuer\":\"https://evil.example.com\"}");
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)",
+	   err.message);
+	ok(wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) != 0 &&
+	       err.kind == WO_ERR_TOKEN,
+	   "another unknown iss is refused");
+	like(err.message, "issuer", "  for its issuer");
+	wo_authentication_clear(&auth);
+	emu_ctl(&emu, "token-issuer", "{\"issuer\":\"off\"}");
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0 &&
+	       wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) == 0,
+	   "with token_issuer set, the API's own issuer is still accepted");
+	wo_jwt_claims_clear(&claims);
+	wo_authentication_clear(&auth);
+	emu_ctl(&emu, "device-settings", "{\"interval\":5}");
+	close_cli(&k);
+	close_cli(&plain);
+}
+
 /* --- token faults ------------------------------------------------------------------ */
 
 static void test_token_faults(void)
@@ -1016,6 +1085,7 @@ int main(void)
 
 	emu_start(&emu, args);
 	test_device_poll();
+	test_docs_body_and_issuer();
 	test_token_faults();
 	test_password();
 	test_mfa();

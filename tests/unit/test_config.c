@@ -270,8 +270,82 @@ static void test_loopback(void)
 	ok(!wo_host_is_loopback("::ffff:8.8.8.8"), "mapped IPv4 is not");
 }
 
+/* token_issuer (a custom auth domain's iss) and allow_totp_enrollment. */
+static void test_issuer_and_enrollment(void)
+{
+	static const char *const good[] = {
+	    "https://auth.example.com",
+	    "https://auth.example.com/",
+	    "https://auth.example.com:8443/user_management/client_01ABC",
+	    "https://[2001:db8::1]",
+	    "http://127.0.0.1:8080",
+	    "http://localhost/x",
+	};
+	static const struct {
+		const char *value, *needle;
+	} bad[] = {
+	    {"auth.example.com", "https:// URL"},
+	    {"ftp://auth.example.com", "https:// URL"},
+	    {"https://", "needs a host"},
+	    {"https://:443/", "needs a host"},
+	    {"https://auth example.com", "without spaces"},
+	    {"https://auth.example.com/?x=1", "query"},
+	    {"https://auth.example.com/#top", "fragment"},
+	    {"https://user@auth.example.com", "user info"},
+	    {"https://auth.example.com:0", "bad port"},
+	    {"https://auth.example.com:65536", "bad port"},
+	    {"https://auth.example.com:44x3", "bad port"},
+	    {"https://auth_example!.com", "not a host name"},
+	    {"http://auth.example.com", "only for a loopback"},
+	    {"https://auth.example.com/\xc3\xa9", "without spaces"},
+	};
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_config *cfg;
+	char text[2048], longest[600];
+
+	cfg = parse(MIN_CONF, &err);
+	ok(cfg != NULL && cfg->token_issuer == NULL, "default token_issuer is unset");
+	ok(cfg != NULL && !cfg->allow_totp_enrollment, "default allow_totp_enrollment is false");
+	wo_config_free(cfg);
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), MIN_CONF "token_issuer = %s\n", good[i]);
+		cfg = parse(text, &err);
+		ok(cfg != NULL, "token_issuer = %s is accepted", good[i]);
+		if (cfg == NULL)
+			diag("%s", err.message);
+		else
+			is_str(cfg->token_issuer, good[i], "  kept as written");
+		wo_config_free(cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char why[256];
+
+		snprintf(text, sizeof(text), MIN_CONF "token_issuer = %s\n", bad[i].value);
+		snprintf(why, sizeof(why), "token_issuer = %s", bad[i].value);
+		refused(text, bad[i].needle, why);
+	}
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	snprintf(text, sizeof(text), MIN_CONF "token_issuer = https://x.example/%s\n", longest);
+	refused(text, "longer than", "a 600-byte token_issuer");
+	refused(MIN_CONF "token_issuer =\n", "token_issuer needs a value", "an empty token_issuer");
+	refused(MIN_CONF "token_issuer = https://a.example\ntoken_issuer = https://b.example\n",
+		"duplicate key \"token_issuer\"", "token_issuer twice");
+
+	cfg = parse(MIN_CONF "allow_totp_enrollment = yes\n", &err);
+	ok(cfg != NULL && cfg->allow_totp_enrollment, "allow_totp_enrollment = yes");
+	wo_config_free(cfg);
+	cfg = parse(MIN_CONF "allow_totp_enrollment = false\n", &err);
+	ok(cfg != NULL && !cfg->allow_totp_enrollment, "allow_totp_enrollment = false");
+	wo_config_free(cfg);
+	refused(MIN_CONF "allow_totp_enrollment = maybe\n", "allow_totp_enrollment must be true or false",
+		"allow_totp_enrollment = maybe");
+}
+
 int main(void)
 {
+	test_issuer_and_enrollment();
 	test_defaults();
 	test_full();
 	test_errors();
