@@ -586,10 +586,13 @@ const char *wo_idmap_owner_of(const struct wo_idmap *m, const char *name)
 	return m->v[m->v[index].link - 1].key;
 }
 
+/* For new numbers only: a recorded number inside a range reserved since
+ * stays its owner's (wo_idmap_allocate's local_clash checks holders only). */
 static bool is_free(const struct wo_idmap *m, const struct wo_localdb *local, uint32_t number)
 {
 	return number != 0 && number != NOBODY16 && !has_number(m, number) &&
-	       (local == NULL || !wo_localdb_has_id(local, number));
+	       (local == NULL ||
+		(!wo_localdb_reserved(local, number, NULL) && !wo_localdb_has_id(local, number)));
 }
 
 static const struct entry *sort_base;
@@ -629,18 +632,25 @@ static int probe(struct wo_idmap *m, const struct wo_localdb *local, struct entr
 {
 	uint64_t span = (uint64_t)max - min + 1;
 	uint64_t start = key_hash(e->kind, e->key) % span;
+	uint64_t i = 0, tried = 0;
+
 	/* Among taken + 1 distinct candidates one at least is free, so the walk
 	 * is bounded by the numbers in use (plus 65535, never free), not by the
-	 * size of the range. */
-	uint64_t bound = (uint64_t)m->n_nums + (local ? wo_localdb_n_ids(local) : 0) + 2;
+	 * size of the range.  The bound grows as the NSS probe finds holders.
+	 * Reserved blocks are stepped over whole, at most once each, so they
+	 * cost their count, not their size. */
+	while (i < span &&
+	       tried < (uint64_t)m->n_nums + (local ? wo_localdb_n_ids(local) : 0) + 2) {
+		uint32_t cand = (uint32_t)(min + (start + i) % span), last;
 
-	if (bound > span)
-		bound = span;
-	for (uint64_t i = 0; i < bound; i++) {
-		uint32_t cand = (uint32_t)(min + (start + i) % span);
-
+		if (local != NULL && wo_localdb_reserved(local, cand, &last)) {
+			i += (uint64_t)(last < max ? last : max) - cand + 1;
+			continue;
+		}
 		if (is_free(m, local, cand))
 			return take(m, e, cand);
+		tried++;
+		i++;
 	}
 	e->state = S_EXHAUSTED;
 	return 0;

@@ -37,7 +37,10 @@
  *     finalizer; no key, the same on every host;
  *   - the candidates are min + (H + i) mod (max - min + 1), i = 0, 1, ...,
  *     and the first free one is taken; free means not in the map, not
- *     reserved by a local account (lib/localdb.h), not given this run;
+ *     held by a local account or another NSS source and not in a reserved
+ *     range (subordinate IDs, systemd's; lib/localdb.h), not given this
+ *     run.  Hosts with different local accounts or reserved ranges may
+ *     therefore derive different numbers for a key;
  *   - a user's preferred number (the `uid` metadata value) is taken instead
  *     when it lies in [uid_min, uid_max] and is free;
  *   - requests are served in a fixed order: first those with a preferred
@@ -45,8 +48,10 @@
  *     ids are ULIDs, which sort by creation time, so when two new users
  *     contend for a number the older account wins on every host.
  * Users draw from [uid_min, uid_max]; roles and the member group from
- * [gid_min, gid_max].  An entry whose number a local account has taken since
- * is kept but reported (WO_IDMAP_LOCAL): serving it would share an id.
+ * [gid_min, gid_max].  An entry whose number a local account (or another
+ * NSS source, through the probe) has taken since is kept but reported
+ * (WO_IDMAP_LOCAL): serving it would share an id.  Reserved ranges never
+ * touch recorded entries.
  *
  * Names (wo_idmap_propose_name) are proposed by the caller from the user's
  * profile (lib/mapping.h) and given once a user has a number: a user who

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "idmap.h"
 #include "localdb.h"
+#include "nssprobe.h"
 #include "sync.h"
 
 enum {
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 	struct wo_client *client = NULL;
 	struct wo_idmap *map = NULL;
 	struct wo_localdb *local = NULL;
+	struct wo_nssprobe *probe = NULL;
 	struct sync_directory dir = {0};
 	struct sync_result res = {0};
 	struct wo_http_stats stats = {0};
@@ -160,8 +162,15 @@ int main(int argc, char **argv)
 		if (stale > 0)
 			sync_note("removed %d temp files of interrupted runs", stale);
 	}
+	/* Numbers and names nobody else holds: the files, every other NSS
+	 * source (asked per candidate), subordinate IDs and systemd's ranges. */
 	if (wo_idmap_load(WO_IDMAP_PATH, &map, &err) != 0 ||
-	    wo_localdb_load(WO_PASSWD_PATH, WO_GROUP_PATH, &local, &err) != 0)
+	    wo_localdb_load(WO_PASSWD_PATH, WO_GROUP_PATH, &local, &err) != 0 ||
+	    wo_localdb_reserve_subids(local, WO_SUBUID_PATH, &err) != 0 ||
+	    wo_localdb_reserve_subids(local, WO_SUBGID_PATH, &err) != 0 ||
+	    wo_localdb_reserve_systemd(local, &err) != 0 ||
+	    wo_nssprobe_new(WO_CACHE_DEFAULT_PATH, &probe, &err) != 0 ||
+	    wo_nssprobe_attach(probe, local, &err) != 0)
 		goto out;
 
 	if (sync_fetch(client, cfg, &dir, &err) != 0)
@@ -179,7 +188,8 @@ int main(int argc, char **argv)
 			  dir.unreadable, dir.cleaned);
 
 	sync_progress("mapping %zu members", dir.n);
-	if (sync_build(cfg, &dir, map, local, &res, &err) != 0)
+	if (sync_build(cfg, &dir, map, local, &res, &err) != 0 ||
+	    wo_nssprobe_failed(probe, &err))
 		goto out;
 	sync_progress_done();
 
@@ -212,6 +222,7 @@ out:
 	sync_result_clear(&res);
 	sync_directory_clear(&dir);
 	wo_localdb_free(local);
+	wo_nssprobe_free(probe);
 	wo_idmap_free(map);
 	wo_client_free(client);
 	wo_config_free(cfg);
