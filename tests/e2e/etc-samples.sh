@@ -72,9 +72,10 @@ like "$(config_line "$T/unfilled.conf")" "FAIL  config         $T/unfilled.conf:
 # --- sshd ---------------------------------------------------------------------------
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" || bail "ssh-keygen"
+# sshd splits its arguments at blanks unless they are quoted.
 cat >"$T/sshd_config" <<EOS
-Include $ETC/sshd_config.d/workos.conf
-HostKey $T/host_key
+Include "$ETC/sshd_config.d/workos.conf"
+HostKey "$T/host_key"
 EOS
 out=$("$SSHD" -t -f "$T/sshd_config" 2>&1)
 is "$?$out" "0" "sshd -t accepts the sshd_config.d snippet"

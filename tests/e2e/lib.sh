@@ -5,7 +5,9 @@
 # without touching the host.  Source it, then call `sandbox "$@"` first.
 #
 # Environment (from tests/Makefile.am): top_srcdir, top_builddir,
-# WO_CACHEDIR (the cache directory the NSS module was built with).
+# WO_CACHEDIR (the cache directory the NSS module was built with).  The
+# suites may live at any path (under /tmp, under a 0700 home, with spaces):
+# after `sandbox`, the built modules are loaded from copies in $WO_LIB.
 
 : "${top_srcdir:?run through make check}"
 : "${top_builddir:?run through make check}"
@@ -23,14 +25,61 @@ sandbox() {
 		WO_SANDBOXED=1 exec unshare -m --propagation private /bin/sh "$0" "$@"
 		bail "could not re-execute in a mount namespace"
 	fi
+	# A suite this one runs (checkout-paths.sh) makes its own namespace.
+	unset WO_SANDBOXED
 	# A private /tmp: pam_wrapper keeps its state in /tmp/pam.[0-9a-z],
 	# only 36 of them, which concurrent suites on one machine exhaust.
-	mount -t tmpfs -o mode=1777 wo-tmp /tmp || bail "cannot mount a private /tmp"
+	private_tmp || bail "cannot mount a private /tmp"
 	WO_TMP=$(mktemp -d /tmp/wo-e2e.XXXXXX) || bail "mktemp"
+	private_modules /tmp/wo-lib
 	# Mounts vanish with the namespace; the directory is ours to remove.
 	WO_MOUNTS=""
 	trap wo_cleanup EXIT
 	export WO_TMP
+}
+
+# Mounts a tmpfs over /tmp, keeping the source and build trees at their
+# paths if they live under /tmp (a clone in /tmp, distcheck run from one).
+# A mount does not move a process whose working directory it covers: from
+# the subshell that stands in the old /tmp, "./x" still names the hidden
+# directory, and each tree's top entry is bound back from there
+# (--no-canonicalize: mount would otherwise resolve "./x" in the new /tmp).
+# Canonical paths first: abs_top_srcdir may read "_build/..".
+private_tmp() {
+	_tmp=$(realpath -e /tmp) && _src=$(realpath -e "$top_srcdir") &&
+		_build=$(realpath -e "$top_builddir") || return 1
+	(
+		cd "$_tmp" || exit 1
+		mount -t tmpfs -o mode=1777 wo-tmp "$_tmp" || exit 1
+		for _d in "$_src" "$_build"; do
+			case $_d in
+			"$_tmp") echo "# a tree at /tmp itself cannot be kept" >&2; exit 1 ;;
+			"$_tmp"/*) ;;
+			*) continue ;;
+			esac
+			_top=${_d#"$_tmp"/}
+			_top=${_top%%/*}
+			[ -d "$_tmp/$_top" ] && continue
+			mkdir "$_tmp/$_top" &&
+				mount --no-canonicalize --bind "./$_top" "$_tmp/$_top" || exit 1
+		done
+	)
+}
+
+# private_modules DIR: copies of the built pam_workos.so and
+# libnss_workos.so.2 in DIR (world-readable), named by $WO_LIB.  Suites load
+# them from there, not from the build tree: a PAM stack line cannot name a
+# path with a space, ld.so.conf splits at whitespace, and an ssh session's
+# user cannot read a checkout under a 0700 home.
+private_modules() {
+	mkdir -p "$1" && chmod 0755 "$1" || bail "cannot make $1"
+	for _f in pam/.libs/pam_workos.so nss/.libs/libnss_workos.so.2; do
+		[ ! -f "$top_builddir/$_f" ] || cp "$top_builddir/$_f" "$1/" ||
+			bail "cannot copy $_f to $1"
+	done
+	chmod 0755 "$1"/* 2>/dev/null
+	WO_LIB=$1
+	export WO_LIB
 }
 
 # The namespace takes its mounts with it, but the mount points under WO_TMP
@@ -54,15 +103,15 @@ bind_over() {
 }
 
 # use_nss "passwd: files workos" "group: files workos" ...: a private
-# nsswitch.conf, and libnss_workos.so.2 from the build tree.  glibc dlopen()s
-# "libnss_workos.so.2" through the library search path, so LD_LIBRARY_PATH
-# finds the built module (getent and python3 are not setuid).
+# nsswitch.conf, and the built libnss_workos.so.2 (its copy in $WO_LIB).
+# glibc dlopen()s "libnss_workos.so.2" through the library search path, so
+# LD_LIBRARY_PATH finds it (getent and python3 are not setuid).
 use_nss() {
 	printf '%s\n' "$@" >"$WO_TMP/nsswitch.conf"
 	bind_over "$WO_TMP/nsswitch.conf" /etc/nsswitch.conf
-	LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	LD_LIBRARY_PATH="$WO_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	export LD_LIBRARY_PATH
-	[ -e "$top_builddir/nss/.libs/libnss_workos.so.2" ] || bail "libnss_workos.so.2 not built"
+	[ -e "$WO_LIB/libnss_workos.so.2" ] || bail "libnss_workos.so.2 not built"
 	# A running nscd would answer instead of the module: hide its socket.
 	for s in /var/run/nscd/socket /run/nscd/socket; do
 		[ -S "$s" ] && bind_over /dev/null "$s"
@@ -97,10 +146,10 @@ MKCACHE="$top_builddir/tests/helpers/mkcache"
 
 # use_nss_setuid: like use_nss, for setuid programs (sudo, su) and daemons
 # that ignore LD_LIBRARY_PATH: a private ld.so.cache that also lists the
-# build tree's libnss_workos.so.2, bound over /etc/ld.so.cache.
+# built libnss_workos.so.2 ($WO_LIB), bound over /etc/ld.so.cache.
 use_nss_setuid() {
 	use_nss "$@"
-	printf '%s\n' "$top_builddir/nss/.libs" >"$WO_TMP/ld.so.conf"
+	printf '%s\n' "$WO_LIB" >"$WO_TMP/ld.so.conf"
 	cat /etc/ld.so.conf.d/*.conf 2>/dev/null | grep '^/' >>"$WO_TMP/ld.so.conf"
 	ldconfig -C "$WO_TMP/ld.so.cache" -f "$WO_TMP/ld.so.conf" 2>/dev/null ||
 		bail "ldconfig cannot build a private cache"

@@ -5,9 +5,8 @@
 # must end with exactly its own identity; approvals swapped between logins
 # must fail.  This is what a shared PAM handle state, a global in the module
 # or a mixed-up poll would break.
-. "$top_srcdir/tests/e2e/tap.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/emulator.sh"
-. "$top_srcdir/tests/e2e/pam.sh"
 
 N=${CONCURRENT_LOGINS:-50}
 SWAPS=6
@@ -15,10 +14,14 @@ SWAPS=6
 
 # pam_wrapper keeps its copy of the service files in /tmp/pam.X, with one
 # character to vary: far fewer than 50 at once, and racy.  Each login gets a
-# private /tmp (a mount namespace: root), so the scratch dir lives elsewhere.
+# private /tmp (a mount namespace: root), so the scratch dir lives elsewhere,
+# and so does the module that the logins load (the build tree may be under
+# /tmp).
 [ "$(id -u)" -eq 0 ] || bail "pam-concurrent.sh needs root (a private /tmp per login)"
 unshare -m --propagation private true 2>/dev/null || bail "unshare -m is not possible here"
 T=$(mktemp -d /var/tmp/pam-concurrent.XXXXXX)
+private_modules "$T/lib"
+. "$top_srcdir/tests/e2e/pam.sh"
 emu_start
 emuctl device-settings --interval 1 >/dev/null
 emu_config "device_timeout = 100"
@@ -74,12 +77,15 @@ login_bg() { # tag user
 }
 
 # The user code a login printed ("... enter the code: ABCD-EFGH"), waiting
-# for it up to 60 s.
+# for it up to 60 s, or until the login ended without one.
 code_of() { # tag
 	k=0
 	while [ $k -lt 600 ]; do
+		ended=
+		[ -e "$T/rc.$1" ] && ended=1
 		c=$(sed -n 's/.*enter the code: \([A-Z0-9-]*\).*/\1/p' "$T/out.$1" 2>/dev/null | head -n 1)
 		[ -n "$c" ] && { echo "$c"; return 0; }
+		[ -n "$ended" ] && return 1
 		sleep 0.1
 		k=$((k + 1))
 	done

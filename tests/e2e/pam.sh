@@ -1,8 +1,10 @@
 # Running PAM stacks with pamtester under pam_wrapper and nss_wrapper
-# (sourced; needs $T, $top_builddir and a workos.conf in $T).  Nothing on
-# the host changes: service files, passwd and group live in $T.
+# (sourced after lib.sh's sandbox or private_modules; needs $T, $WO_LIB and
+# a workos.conf in $T).  Nothing on the host changes: service files, passwd
+# and group live in $T.
 
-PAM_MODULE=$top_builddir/pam/.libs/pam_workos.so
+# The module's copy in $WO_LIB: a stack line cannot hold a space.
+PAM_MODULE=${WO_LIB:?no private copy of the modules: call sandbox or private_modules}/pam_workos.so
 [ -f "$PAM_MODULE" ] || bail "$PAM_MODULE is not built"
 PAMTESTER=${PAMTESTER:-$(command -v pamtester)}
 [ -x "$PAMTESTER" ] || bail "pamtester is not installed (scripts/install-deps)"

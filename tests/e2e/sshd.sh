@@ -74,8 +74,10 @@ trap 'kill "$(cat "$T/sshd.pid" 2>/dev/null)" 2>/dev/null; emu_stop; rm -rf "$T"
 # login LANG WORKOS_EMAIL: one ssh login as ada, approved as WORKOS_EMAIL.
 # The expect script checks that the code reaches the client before the
 # prompt, approves through the emulator, presses Enter and runs `id`.
+# Paths reach it through the environment: Tcl would split one with a space.
 login() {
-	LANG=$1 LC_ALL=$1 expect -f - >"$T/ssh.out" 2>&1 <<EOF2
+	LANG=$1 LC_ALL=$1 WO_PYTHON3=$PYTHON3 WO_EMUCTL=$EMU_DIR/emuctl WO_EMU_STATE=$T/emu \
+		expect -f - >"$T/ssh.out" 2>&1 <<EOF2
 set timeout 40
 log_user 1
 spawn ssh -F /dev/null -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -89,7 +91,7 @@ expect {
 	"Press Enter once you have approved" {}
 	timeout { puts "\nTEST: no prompt"; exit 3 }
 }
-exec $PYTHON3 $EMU_DIR/emuctl --state-dir $T/emu approve \$code --user $2
+exec \$env(WO_PYTHON3) \$env(WO_EMUCTL) --state-dir \$env(WO_EMU_STATE) approve \$code --user $2
 send "\r"
 expect {
 	-re {uid=[0-9]+\(ada\)} { puts "\nTEST: logged in" }
