@@ -26,15 +26,21 @@ MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) || bail "dpkg-ar
 command -v dpkg-buildpackage >/dev/null || bail "dpkg-buildpackage is missing (scripts/install-deps)"
 
 # --- build (or reuse) ---------------------------------------------------------------
-${MAKE:-make} -s -C "$top_builddir" deb >"$T/deb.log" 2>&1 ||
+# libtool cannot install into a DESTDIR with a space, and dpkg-buildpackage
+# installs into debian/tmp under DEB_DIR: a build tree with a space in its
+# path makes its packages in the private /tmp instead, afresh each run.
+case $top_builddir in
+*[[:space:]]*) DEB_DIR=$T/deb ;;
+*) DEB_DIR=$top_builddir/deb ;;
+esac
+${MAKE:-make} -s -C "$top_builddir" deb DEB_DIR="$DEB_DIR" >"$T/deb.log" 2>&1 ||
 	{ sed 's/^/# /' "$T/deb.log"; bail "make deb failed"; }
-DEB_DIR=$top_builddir/deb
 PAM_DEB=$(ls "$DEB_DIR"/libpam-workos_*.deb 2>/dev/null | head -1)
 NSS_DEB=$(ls "$DEB_DIR"/libnss-workos_*.deb 2>/dev/null | head -1)
 check "make deb made libpam-workos" [ -f "$PAM_DEB" ]
 check "make deb made libnss-workos" [ -f "$NSS_DEB" ]
 [ -f "$PAM_DEB" ] && [ -f "$NSS_DEB" ] || bail "no packages"
-out=$(${MAKE:-make} -s -C "$top_builddir" deb 2>&1)
+out=$(${MAKE:-make} -s -C "$top_builddir" deb DEB_DIR="$DEB_DIR" 2>&1)
 like "$out" "up to date" "make deb again reuses the packages of unchanged sources"
 
 ROOT=$T/root
