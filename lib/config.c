@@ -518,10 +518,13 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	cfg->api_https = true;
 	cfg->http_timeout = 10;
 	cfg->username_from = WO_USERNAME_EMAIL_LOCALPART;
-	cfg->uid_min = 200000;
-	cfg->uid_max = 2000000000;
-	cfg->gid_min = 100000;
-	cfg->gid_max = 199999;
+	/* Above SSSD's AD ID mapping (200000-2000200000), Debian's subordinate
+	 * IDs (100000-600100000) and systemd's container ranges, below its
+	 * foreign range and 2^31; workos.conf(5) says why in full. */
+	cfg->uid_min = 2001000000;
+	cfg->uid_max = 2099999999;
+	cfg->gid_min = 2100000000;
+	cfg->gid_max = 2146999999;
 	cfg->device_timeout = 300;
 	cfg->qr = WO_QR_AUTO;
 	cfg->allow_impersonation = false;

@@ -44,8 +44,8 @@ done
 is "$missing" "" "every key of the interface contract is a parser key"
 for kv in "api_key_file = /etc/workos/api_key" "api_hostname = api.workos.com" \
 	"api_https = true" "http_timeout = 10" "username_from = email_localpart" \
-	"group_prefix = workos-" "member_group = workos-users" "uid_min = 200000" \
-	"uid_max = 2000000000" "gid_min = 100000" "gid_max = 199999" "home_dir = /home/%u" \
+	"group_prefix = workos-" "member_group = workos-users" "uid_min = 2001000000" \
+	"uid_max = 2099999999" "gid_min = 2100000000" "gid_max = 2146999999" "home_dir = /home/%u" \
 	"shell = /bin/bash" "device_timeout = 300" "qr = auto" "allow_impersonation = false"; do
 	grep -qx "#$kv" "$ETC/workos.conf" || missing="$missing [$kv]"
 done

@@ -597,7 +597,7 @@ static void test_directory(void)
 	ok(wo_api_get_user(k.c, MILA_ID, &u, &err) == 0, "get user mila (%s)", err.message);
 	is_str(u.email, "mila@example.com", "  email");
 	is_str(u.external_id, "emp-1001", "  external_id");
-	is_str(wo_user_metadata(&u, "uid"), "201234", "  metadata uid");
+	is_str(wo_user_metadata(&u, "uid"), "2001001234", "  metadata uid");
 	is_str(wo_user_metadata(&u, "department"), "ops", "  metadata department");
 	is_str(u.last_name, "Metadata", "  last name");
 	wo_user_clear(&u);

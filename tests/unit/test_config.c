@@ -54,10 +54,10 @@ static void test_defaults(void)
 	ok(cfg->allowed_roles == NULL, "default allowed_roles is any");
 	is_str(cfg->group_prefix, "workos-", "default group_prefix");
 	is_str(cfg->member_group, "workos-users", "default member_group");
-	is_int(cfg->uid_min, 200000, "default uid_min");
-	is_int(cfg->uid_max, 2000000000, "default uid_max");
-	is_int(cfg->gid_min, 100000, "default gid_min");
-	is_int(cfg->gid_max, 199999, "default gid_max");
+	is_int(cfg->uid_min, 2001000000, "default uid_min");
+	is_int(cfg->uid_max, 2099999999, "default uid_max");
+	is_int(cfg->gid_min, 2100000000, "default gid_min");
+	is_int(cfg->gid_max, 2146999999, "default gid_max");
 	is_str(cfg->home_dir, "/home/%u", "default home_dir");
 	is_str(cfg->shell, "/bin/bash", "default shell");
 	is_int(cfg->device_timeout, 300, "default device_timeout");
@@ -158,7 +158,7 @@ static void test_errors(void)
 	refused(MIN_CONF "uid_max = 4294967295\n", "uid_max must be", "uid_max = -1");
 	refused(MIN_CONF "uid_min = 500000\nuid_max = 400000\n", "above uid_max",
 		"uid_min above uid_max");
-	refused(MIN_CONF "gid_min = 250000\ngid_max = 300000\n", "overlaps",
+	refused(MIN_CONF "gid_min = 2050000000\ngid_max = 2060000000\n", "overlaps",
 		"gid range inside uid range");
 	refused(MIN_CONF "home_dir = /home/%n\n", "only %u and %% may follow",
 		"unknown % sequence");

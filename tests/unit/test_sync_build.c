@@ -132,7 +132,7 @@ static void test_basic(void)
 	struct sync_result r = {0};
 
 	add(&d, "user_01", "Ada@example.com", "Ada", "Lovelace", NULL, "admin,admin");
-	add(&d, "user_02", "grace@example.com", "Grace", NULL, "300000", "developer,admin");
+	add(&d, "user_02", "grace@example.com", "Grace", NULL, "2001300000", "developer,admin");
 	add(&d, "user_03", "sam@example.com", "Sam", "Local", NULL, "member");
 	add(&d, "user_04", "alex@example.com", NULL, NULL, NULL, "member");
 	add(&d, "user_05", "alex@example.org", NULL, NULL, NULL, "member");
@@ -155,10 +155,10 @@ static void test_basic(void)
 		is_str(u->dir, "/srv/ada/home", "ada: home from home_dir");
 		is_str(u->shell, "/bin/zsh", "ada: shell");
 		is_str(u->workos_id, "user_01", "ada: WorkOS id");
-		ok(u->uid >= 200000 && u->uid <= 2000000000, "ada: uid in range");
+		ok(u->uid >= 2001000000 && u->uid <= 2099999999, "ada: uid in range");
 	}
 	u = user(&r, "grace");
-	is_int(u ? u->uid : 0, 300000, "grace: metadata uid");
+	is_int(u ? u->uid : 0, 2001300000, "grace: metadata uid");
 	is_str(u ? u->gecos : NULL, "Grace", "grace: gecos with only a first name");
 	ok(user(&r, "sam") == NULL, "a name in /etc/passwd is left out");
 	is_str(user(&r, "alex") ? user(&r, "alex")->workos_id : NULL, "user_04",
@@ -177,7 +177,7 @@ static void test_basic(void)
 	ok(group(&r, "workos-bad slug") == NULL, "an invalid role slug makes no group");
 	is_int(r.skipped_groups, 1, "one group left out");
 	const struct wo_cache_group *g = group(&r, "workos-admin");
-	ok(g && g->gid >= 100000 && g->gid <= 199999, "role gid in range");
+	ok(g && g->gid >= 2100000000 && g->gid <= 2146999999, "role gid in range");
 	ok(group(&r, "ada") && group(&r, "ada")->gid == user(&r, "ada")->uid,
 	   "user private group gid = uid");
 	int sorted = 1;
