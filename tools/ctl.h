@@ -49,6 +49,8 @@ const char *ctl_why(const struct wo_error *err, char *buf, unsigned size);
 struct wo_config *ctl_load_config(struct ctl_report *r, const char *path);
 
 int ctl_check(const struct ctl_opts *o);
+/* The "id ranges" step of check (ctl_ranges.c). */
+void ctl_check_ranges(struct ctl_report *r, const struct wo_config *cfg);
 int ctl_login(const struct ctl_opts *o);
 int ctl_user(const struct ctl_opts *o);
 

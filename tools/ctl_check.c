@@ -301,6 +301,8 @@ int ctl_check(const struct ctl_opts *o)
 	}
 	check_cache(&r);
 	check_nsswitch(&r);
+	if (cfg != NULL)
+		ctl_check_ranges(&r, cfg);
 
 	if (r.failed != 0)
 		printf("%u check(s) failed\n", r.failed);
