@@ -353,8 +353,7 @@ static int rangev_add(struct rangev *r, uint32_t first, uint32_t last)
 	return 0;
 }
 
-int wo_localdb_reserve(struct wo_localdb *db, uint32_t first, uint32_t last,
-		       struct wo_error *err)
+int wo_localdb_reserve(struct wo_localdb *db, uint32_t first, uint32_t last, struct wo_error *err)
 {
 	if (first > last)
 		return 0;
@@ -476,7 +475,8 @@ const struct wo_id_range *wo_localdb_systemd_ranges(size_t *n)
 int wo_localdb_reserve_systemd(struct wo_localdb *db, struct wo_error *err)
 {
 	for (size_t i = 0; i < sizeof(systemd_ranges) / sizeof(systemd_ranges[0]); i++)
-		if (rangev_add(&db->reserved, systemd_ranges[i].first, systemd_ranges[i].last) != 0) {
+		if (rangev_add(&db->reserved, systemd_ranges[i].first, systemd_ranges[i].last) !=
+		    0) {
 			rangev_normalize(&db->reserved);
 			return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 		}

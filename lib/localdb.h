@@ -76,8 +76,7 @@ int wo_localdb_set_probe(struct wo_localdb *db, const struct wo_localdb_probe *p
 			 struct wo_error *err);
 
 /* Reserves [first, last] for new allocations.  -1 only without memory. */
-int wo_localdb_reserve(struct wo_localdb *db, uint32_t first, uint32_t last,
-		       struct wo_error *err);
+int wo_localdb_reserve(struct wo_localdb *db, uint32_t first, uint32_t last, struct wo_error *err);
 
 /* Reserves every range of a subuid(5)/subgid(5) file ("name:start:count"
  * lines, any user's).  A missing file reserves nothing; lines that do not

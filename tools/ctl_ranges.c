@@ -37,8 +37,8 @@ static bool overlaps(const struct cfg_range *c, uint32_t first, uint32_t last)
 }
 
 /* Warns about each configured range [first, last] meets; true if any. */
-static bool warn_overlap(struct ctl_report *r, const struct cfg_range *c, size_t n,
-			 uint32_t first, uint32_t last, const char *what)
+static bool warn_overlap(struct ctl_report *r, const struct cfg_range *c, size_t n, uint32_t first,
+			 uint32_t last, const char *what)
 {
 	bool any = false;
 
@@ -169,11 +169,13 @@ static bool check_accounts(struct ctl_report *r, const struct cfg_range *c, size
 
 	setpwent();
 	while ((pw = getpwent()) != NULL) {
-		if (!in_ranges(c, n, pw->pw_uid) || wo_nssprobe_ours_user(p, pw->pw_name, pw->pw_uid))
+		if (!in_ranges(c, n, pw->pw_uid) ||
+		    wo_nssprobe_ours_user(p, pw->pw_name, pw->pw_uid))
 			continue;
 		if (found++ < SHOW_MAX)
-			ctl_warn(r, STEP, "user %.64s (uid %u) is not a WorkOS member's but its uid "
-					  "lies in a configured range",
+			ctl_warn(r, STEP,
+				 "user %.64s (uid %u) is not a WorkOS member's but its uid "
+				 "lies in a configured range",
 				 pw->pw_name, (unsigned)pw->pw_uid);
 	}
 	endpwent();
@@ -183,8 +185,9 @@ static bool check_accounts(struct ctl_report *r, const struct cfg_range *c, size
 		    wo_nssprobe_ours_group(p, gr->gr_name, gr->gr_gid))
 			continue;
 		if (found++ < SHOW_MAX)
-			ctl_warn(r, STEP, "group %.64s (gid %u) is not WorkOS's but its gid lies in "
-					  "a configured range",
+			ctl_warn(r, STEP,
+				 "group %.64s (gid %u) is not WorkOS's but its gid lies in "
+				 "a configured range",
 				 gr->gr_name, (unsigned)gr->gr_gid);
 	}
 	endgrent();
@@ -222,7 +225,8 @@ void ctl_check_ranges(struct ctl_report *r, const struct wo_config *cfg)
 			 "account; login.defs ranges are where useradd hands out next; "
 			 "recorded numbers stay (workos.conf(5))");
 	else
-		ctl_ok(r, STEP, "uid %u-%u and gid %u-%u overlap no subordinate IDs, login.defs "
-				"range, systemd range or other account",
+		ctl_ok(r, STEP,
+		       "uid %u-%u and gid %u-%u overlap no subordinate IDs, login.defs "
+		       "range, systemd range or other account",
 		       cfg->uid_min, cfg->uid_max, cfg->gid_min, cfg->gid_max);
 }

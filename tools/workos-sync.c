@@ -188,8 +188,7 @@ int main(int argc, char **argv)
 			  dir.unreadable, dir.cleaned);
 
 	sync_progress("mapping %zu members", dir.n);
-	if (sync_build(cfg, &dir, map, local, &res, &err) != 0 ||
-	    wo_nssprobe_failed(probe, &err))
+	if (sync_build(cfg, &dir, map, local, &res, &err) != 0 || wo_nssprobe_failed(probe, &err))
 		goto out;
 	sync_progress_done();
 

@@ -67,22 +67,22 @@ static void test_subids(void)
 	static const char text[] = "alice:100000:65536\n"
 				   "# a comment:1:1\n"
 				   "\n"
-				   ":250000:10\n"		/* no name */
-				   "bob:300000\n"		/* two fields */
-				   "bob:300000:10:5\n"		/* four fields */
-				   "bob:-5:10\n"		/* sign */
-				   "bob:400000:0\n"		/* empty range */
-				   "bob:500000:99999999999\n"	/* count too large */
-				   "bob:0x10:10\n"		/* hex */
-				   "bob: 600000:10\n"		/* blank */
-				   "bob:700000:10\0junk\n"	/* NUL */
-				   "carol:4294967290:100\r\n"	/* runs past 2^32 - 1 */
-				   "1000:800000:65536\n"	/* a UID as the name */
-				   "alice:165536:65536\n"	/* adjacent: merged */
-				   "dave:900000:1";		/* no final newline */
+				   ":250000:10\n"	      /* no name */
+				   "bob:300000\n"	      /* two fields */
+				   "bob:300000:10:5\n"	      /* four fields */
+				   "bob:-5:10\n"	      /* sign */
+				   "bob:400000:0\n"	      /* empty range */
+				   "bob:500000:99999999999\n" /* count too large */
+				   "bob:0x10:10\n"	      /* hex */
+				   "bob: 600000:10\n"	      /* blank */
+				   "bob:700000:10\0junk\n"    /* NUL */
+				   "carol:4294967290:100\r\n" /* runs past 2^32 - 1 */
+				   "1000:800000:65536\n"      /* a UID as the name */
+				   "alice:165536:65536\n"     /* adjacent: merged */
+				   "dave:900000:1";	      /* no final newline */
 
-	is_int(wo_localdb_reserve_subids(db, write_tmp("subuid", text, sizeof(text) - 1), &err),
-	       0, "a subuid file with hostile lines is read");
+	is_int(wo_localdb_reserve_subids(db, write_tmp("subuid", text, sizeof(text) - 1), &err), 0,
+	       "a subuid file with hostile lines is read");
 	ok(wo_localdb_reserved(db, 100000, &last) && last == 231071,
 	   "alice's two adjacent blocks merge into 100000-231071");
 	ok(!wo_localdb_reserved(db, 99999, NULL) && !wo_localdb_reserved(db, 231072, NULL),
@@ -95,8 +95,8 @@ static void test_subids(void)
 	   "hex and blanks are not numbers");
 	ok(!wo_localdb_reserved(db, 700000, NULL), "a line holding a NUL is skipped");
 	ok(wo_localdb_reserved(db, 4294967295u, &last) && last == 4294967295u &&
-		   wo_localdb_reserved(db, 4294967290u, NULL) &&
-		   !wo_localdb_reserved(db, 4294967289u, NULL),
+	       wo_localdb_reserved(db, 4294967290u, NULL) &&
+	       !wo_localdb_reserved(db, 4294967289u, NULL),
 	   "a range past 4294967295 is cut there");
 	ok(wo_localdb_reserved(db, 865535, NULL), "a UID instead of a name still reserves");
 	ok(wo_localdb_reserved(db, 900000, &last) && last == 900000,
@@ -112,11 +112,11 @@ static void test_systemd(void)
 {
 	struct wo_localdb *db = empty_db();
 	struct wo_error err = WO_ERROR_INIT;
-	static const uint32_t reserved[] = {60001,	 60513,	     61184,	 65519,
-					    65534,	 65535,	     524288,	 1879048191,
+	static const uint32_t reserved[] = {60001,	 60513,	      61184,	   65519,
+					    65534,	 65535,	      524288,	   1879048191,
 					    2147352576u, 2147418111u, 2147483648u, 4294967295u};
-	static const uint32_t free_[] = {1000,	      60000,	  65520,      65536,
-					 524287,      1879048192, 2000000000, 2001000000,
+	static const uint32_t free_[] = {1000,	      60000,	   65520,	65536,
+					 524287,      1879048192,  2000000000,	2001000000,
 					 2146999999u, 2147352575u, 2147418112u, 2147483647u};
 	int all = 1;
 	size_t n = 0;
@@ -165,8 +165,8 @@ static int stub_user(void *ctx, const char *name)
 
 static void attach(struct wo_localdb *db, struct stub *s)
 {
-	const struct wo_localdb_probe p = {.user = stub_user, .group = stub_user, .id = stub_id,
-					   .ctx = s};
+	const struct wo_localdb_probe p = {
+	    .user = stub_user, .group = stub_user, .id = stub_id, .ctx = s};
 	struct wo_error err = WO_ERROR_INIT;
 
 	if (wo_localdb_set_probe(db, &p, &err) != 0)
@@ -178,7 +178,8 @@ static uint32_t allocate_one(struct wo_localdb *db, const char *key, uint32_t mi
 {
 	struct wo_idmap *m = map_of("");
 	struct wo_error err = WO_ERROR_INIT;
-	const struct wo_idmap_ranges r = {.uid_min = min, .uid_max = max, .gid_min = 1, .gid_max = 2};
+	const struct wo_idmap_ranges r = {
+	    .uid_min = min, .uid_max = max, .gid_min = 1, .gid_max = 2};
 	uint32_t n = 0;
 
 	if (wo_idmap_request(m, WO_IDMAP_USER, key, 0, &err) != 0 ||
@@ -226,8 +227,8 @@ static void test_allocation(void)
 
 	/* A preferred number in a reserved range is not given either. */
 	struct wo_idmap *m = map_of("");
-	const struct wo_idmap_ranges r = {.uid_min = 1000, .uid_max = 1999, .gid_min = 1,
-					  .gid_max = 2};
+	const struct wo_idmap_ranges r = {
+	    .uid_min = 1000, .uid_max = 1999, .gid_min = 1, .gid_max = 2};
 	if (wo_idmap_request(m, WO_IDMAP_USER, key, first, &err) != 0 ||
 	    wo_idmap_allocate(m, &r, db, &err) != 0)
 		die("allocate", &err);
@@ -256,8 +257,8 @@ static void test_recorded(void)
 	struct wo_error err = WO_ERROR_INIT;
 	struct stub s = {{2500}, NULL, false, 0};
 	struct wo_idmap *m = map_of("workos-idmap 1\nuser user_a 1500\nuser user_b 2500\n");
-	const struct wo_idmap_ranges r = {.uid_min = 1000, .uid_max = 2999, .gid_min = 1,
-					  .gid_max = 2};
+	const struct wo_idmap_ranges r = {
+	    .uid_min = 1000, .uid_max = 2999, .gid_min = 1, .gid_max = 2};
 	uint32_t n = 0;
 
 	attach(db, &s);
