@@ -28,6 +28,29 @@ unlike "$out" "eyJ" "no token in any output or log line"
 ua=$(emuctl requests --path /user_management/authorize/device | json_field headers.user_agent)
 like "$ua" "pam_workos/" "the User-Agent names pam_workos"
 
+# --- the docs' minimal success body: no user, no organization_id ---------------
+# The CLI-auth docs list only access_token, refresh_token, token_type and
+# expires_in; the spec adds user.  Without user, the WorkOS identity is the
+# verified access token's sub (issue #16).
+emuctl device-success docs >/dev/null
+approved_login ada@example.com "" workos ada authenticate acct_mgmt
+is "$rc" 0 "the docs' minimal success body: ada is admitted by the token's sub" || diag "$out"
+like "$out" "auth granted: user=ada workos_user=user_01HQWM4YK0ZQQ463A0QNBXXTP1" \
+	"  the decision is logged with the WorkOS user id from sub"
+approved_login grace@example.com "" workos ada authenticate
+is "$rc" "$PAM_AUTH_ERR" "the docs' minimal body approved by another WorkOS user: PAM_AUTH_ERR"
+emuctl device-success spec >/dev/null
+
+# --- a custom auth domain names itself as the tokens' issuer -------------------
+emuctl token-issuer https://auth.example.com >/dev/null
+approved_login ada@example.com "" workos ada authenticate
+is "$rc" "$PAM_AUTH_ERR" "iss = an unconfigured custom auth domain: PAM_AUTH_ERR"
+emu_config "device_timeout = 20" "token_issuer = https://auth.example.com"
+approved_login ada@example.com "" workos ada authenticate
+is "$rc" 0 "iss = the configured token_issuer: PAM_SUCCESS" || diag "$out"
+emuctl token-issuer off >/dev/null
+emu_config "device_timeout = 20"
+
 # --- slow_down: the server wants more than it advertised ----------------------
 # It advertises 1 s but answers slow_down below 3 s, until it has said so
 # once; from then on the client must wait 1 + 5 = 6 s between polls.
