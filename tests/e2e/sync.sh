@@ -218,6 +218,46 @@ run
 getent passwd grace >/dev/null; is "$?" 2 "the real run removes grace"
 getent passwd newbie >/dev/null && ok "the real run adds newbie" || not_ok "the real run adds newbie"
 
+# --- one bad profile never stops a sync (issue #16) ------------------------------
+# A TAB in one member's last name and a 300-byte first name in another's are
+# cleaned; a member whose email holds an escape character is left out; and a
+# member removed at the same time disappears all the same.  Both ways WorkOS
+# may send users: embedded in memberships, and listed apart.
+EVIL=user_01K0EV1L000000000000000000
+long=$(printf '%0300d' 0 | tr 0 x)
+emuctl user-update "$MILA" "last_name=$(printf 'Tab\tName')" >/dev/null
+emuctl user-update user_01K0NEWB1E0000000000000000 "first_name=$long" >/dev/null
+emuctl user-add "id=$EVIL" "email=evil$(printf '\033')[2J@example.com" >/dev/null
+emuctl member-add "$EVIL" --role member >/dev/null
+for embeds in 1 0; do
+	emuctl settings membership_embeds_user=$embeds >/dev/null
+	emuctl member-remove "$ADA" >/dev/null
+	run
+	is "$rc" 0 "hostile profiles present (embedded users: $embeds): the sync succeeds" ||
+		diag "$err"
+	getent passwd ada >/dev/null
+	is "$?" 2 "  ada, removed at the same time, is gone from getent passwd"
+	is "$(field mila 5)" "Mila Tab_Name" "  a TAB in a last name is cleaned in the gecos"
+	g=$(field newbie 5)
+	case $g in "$(printf '%0255d' 0 | tr 0 x)"*) ok "  a 300-byte first name is kept, cut" ;;
+	*) not_ok "  a 300-byte first name is kept, cut"; diag "$g" ;; esac
+	is "$(grep -c " $EVIL " "$MAP")" 0 "  the member with an unusable email gets no UID"
+	warned "member $EVIL: unusable" "  the member with an unusable email is named"
+	warned "member $MILA: first or last name has control characters" "  the cleaned name is said"
+	warned "1 members left out for data WorkOS sent that cannot be used, 2 kept with their names cleaned" \
+		"  and counted"
+	case $err in *"$(printf '\033')"*) not_ok "  no raw control character in the warnings" ;;
+	*) ok "  no raw control character in the warnings" ;; esac
+	emuctl member-add "$ADA" --role developer >/dev/null
+done
+emuctl settings membership_embeds_user=1 >/dev/null
+emuctl member-remove "$EVIL" >/dev/null
+emuctl user-update "$MILA" last_name=Metadata >/dev/null
+emuctl user-update user_01K0NEWB1E0000000000000000 first_name=New >/dev/null
+run
+is "$rc" 0 "profiles fixed: the sync is clean again"
+is "$(field ada 3)" "$uid" "  ada is back with her UID"
+
 # --- failures leave everything as it was ----------------------------------------
 snapshot
 # page2 KIND...: the first memberships request answers, the next ones fail.
