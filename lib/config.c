@@ -504,6 +504,7 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 	case K_ALLOW_IMPERSONATION:
 		return parse_bool(ctx, "allow_impersonation", value, &cfg->allow_impersonation);
 	case K_TOKEN_ISSUER:
+		return parse_issuer(ctx, cfg, value);
 	case K_ALLOW_TOTP_ENROLLMENT:
 		return parse_bool(ctx, "allow_totp_enrollment", value,
 				  &cfg->allow_totp_enrollment);
