@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "device_slots.h"
 #include "names.h"
 #include "secret.h"
 
@@ -364,6 +365,8 @@ enum key_id {
 	K_HOME_DIR,
 	K_SHELL,
 	K_DEVICE_TIMEOUT,
+	K_DEVICE_MAX_PER_ADDRESS,
+	K_DEVICE_MAX_PER_HOST,
 	K_QR,
 	K_ALLOW_IMPERSONATION,
 	K_TOKEN_ISSUER,
@@ -391,6 +394,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_HOME_DIR] = "home_dir",
 	[K_SHELL] = "shell",
 	[K_DEVICE_TIMEOUT] = "device_timeout",
+	[K_DEVICE_MAX_PER_ADDRESS] = "device_max_pending_per_address",
+	[K_DEVICE_MAX_PER_HOST] = "device_max_pending_per_host",
 	[K_QR] = "qr",
 	[K_ALLOW_IMPERSONATION] = "allow_impersonation",
 	[K_TOKEN_ISSUER] = "token_issuer",
@@ -497,6 +502,16 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 			return -1;
 		cfg->device_timeout = (unsigned)n;
 		return 0;
+	case K_DEVICE_MAX_PER_ADDRESS:
+		if (parse_uint(ctx, key_names[k], value, 1, 1000, &n) != 0)
+			return -1;
+		cfg->device_max_per_address = (unsigned)n;
+		return 0;
+	case K_DEVICE_MAX_PER_HOST:
+		if (parse_uint(ctx, key_names[k], value, 1, 100000, &n) != 0)
+			return -1;
+		cfg->device_max_per_host = (unsigned)n;
+		return 0;
 	case K_QR:
 		if (wo_config_parse_qr(value, &cfg->qr) != 0)
 			return fail(ctx, "qr must be auto, always, ascii or never");
@@ -527,6 +542,8 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	cfg->gid_min = 2100000000;
 	cfg->gid_max = 2146999999;
 	cfg->device_timeout = 300;
+	cfg->device_max_per_address = WO_DEVICE_MAX_PER_ADDRESS;
+	cfg->device_max_per_host = WO_DEVICE_MAX_PER_HOST;
 	cfg->qr = WO_QR_AUTO;
 	cfg->allow_impersonation = false;
 	cfg->allow_totp_enrollment = false;

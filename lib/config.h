@@ -62,6 +62,10 @@ struct wo_config {
 	char *shell;
 
 	unsigned device_timeout;
+	/* Pending device logins from one remote address / on this machine
+	 * (lib/device_slots.h); one per account is not configurable. */
+	unsigned device_max_per_address;
+	unsigned device_max_per_host;
 	enum wo_qr_mode qr;
 	bool allow_impersonation;
 	bool allow_totp_enrollment; /* mode=password may enrol a new TOTP factor */

@@ -425,6 +425,18 @@ out:
 	return rc;
 }
 
+int wo_device_slot_take_config(const struct wo_config *cfg, const char *user, const char *rhost,
+			       struct wo_device_slot **out, struct wo_error *err)
+{
+	struct wo_device_limits lim = {
+		.per_address = cfg->device_max_per_address,
+		.per_host = cfg->device_max_per_host,
+		.hold = cfg->device_timeout + cfg->http_timeout + WO_DEVICE_HOLD_MARGIN,
+	};
+
+	return wo_device_slot_take(WO_RUNDIR, user, rhost, &lim, out, err);
+}
+
 void wo_device_slot_release(struct wo_device_slot *s)
 {
 	if (s == NULL)

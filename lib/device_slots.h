@@ -25,6 +25,7 @@
 #ifndef WO_DEVICE_SLOTS_H
 #define WO_DEVICE_SLOTS_H
 
+#include "config.h"
 #include "error.h"
 
 #ifndef WO_RUNDIR
@@ -59,6 +60,13 @@ struct wo_device_slot;
 int wo_device_slot_take(const char *dir, const char *user, const char *rhost,
 			const struct wo_device_limits *lim, struct wo_device_slot **out,
 			struct wo_error *err);
+
+/* wo_device_slot_take in WO_RUNDIR with cfg's device_max_pending_* and a
+ * hold of device_timeout + http_timeout + WO_DEVICE_HOLD_MARGIN seconds:
+ * the flow, then admission, then slack.  What pam_workos and workosctl use. */
+#define WO_DEVICE_HOLD_MARGIN 30
+int wo_device_slot_take_config(const struct wo_config *cfg, const char *user, const char *rhost,
+			       struct wo_device_slot **out, struct wo_error *err);
 
 /* Ends the slot: removes its file, drops its lock, frees it.  NULL is fine.
  * Never fails (a file left behind is removed by the next scan). */
