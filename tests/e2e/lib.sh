@@ -36,6 +36,7 @@ sandbox() {
 	WO_MOUNTS=""
 	trap wo_cleanup EXIT
 	export WO_TMP
+	private_rundir
 }
 
 # Mounts a tmpfs over /tmp, keeping the source and build trees at their
@@ -140,6 +141,27 @@ use_cachedir() {
 	mount_at "$WO_CACHEDIR" -t tmpfs -o mode=0755 wo-cache
 	WO_CACHE="$WO_CACHEDIR/nss.cache"
 	export WO_CACHE
+}
+
+# private_rundir: the directory of pending device logins (WO_RUNDIR, see
+# lib/device_slots.h) on a private tmpfs, root-owned 0700 as pam_workos
+# wants it: suites that run at once do not count each other's logins, and
+# the host's is left alone.  A missing one is made in an overlay of its
+# parent, as use_cachedir does.
+private_rundir() {
+	: "${WO_RUNDIR:=/run/workos}"
+	if [ ! -d "$WO_RUNDIR" ]; then
+		_d=$(dirname "$WO_RUNDIR")
+		[ -d "$_d" ] && [ "$_d" != / ] || bail "no place for $WO_RUNDIR"
+		mkdir -p "$WO_TMP/ovl-run"
+		mount_at "$WO_TMP/ovl-run" -t tmpfs wo-ovl-run
+		mkdir -p "$WO_TMP/ovl-run/u" "$WO_TMP/ovl-run/w"
+		mount_at "$_d" -t overlay wo-run-parent \
+			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-run/u,workdir=$WO_TMP/ovl-run/w"
+		mkdir "$WO_RUNDIR" || bail "mkdir $WO_RUNDIR"
+	fi
+	mount_at "$WO_RUNDIR" -t tmpfs -o mode=0700 wo-run
+	export WO_RUNDIR
 }
 
 MKCACHE="$top_builddir/tests/helpers/mkcache"
