@@ -20,6 +20,7 @@
 #include "api.h"
 #include "ctl.h"
 #include "device_flow.h"
+#include "device_slots.h"
 #include "names.h"
 #include "qr.h"
 
@@ -112,6 +113,7 @@ int ctl_login(const struct ctl_opts *o)
 	struct wo_authentication auth = {0};
 	struct wo_admission adm = {0};
 	struct wo_device_stats stats = {0};
+	struct wo_device_slot *slot = NULL;
 	struct wo_client *c = NULL;
 	struct wo_config *cfg = NULL;
 	char **required = NULL;
@@ -164,10 +166,15 @@ int ctl_login(const struct ctl_opts *o)
 	struct term_ui ui = {.user = name, .qr = cfg->qr, .timeout = cfg->device_timeout};
 	struct wo_device_ui callbacks = {.ctx = &ui, .show = show, .before_poll = before_poll};
 
-	if (wo_device_login(c, cfg->device_timeout, &callbacks, &auth, &stats, &err) != 0) {
+	/* The bound pam_workos keeps on pending codes (lib/device_slots.h),
+	 * counted as a local login. */
+	if (wo_device_slot_take_config(cfg, name, NULL, &slot, &err) != 0 ||
+	    wo_device_login(c, cfg->device_timeout, &callbacks, &auth, &stats, &err) != 0) {
 		ctl_fail(&r, "device flow", "%s", ctl_why(&err, why, sizeof(why)));
 		goto out;
 	}
+	wo_device_slot_release(slot);
+	slot = NULL;
 	ctl_ok(&r, "device flow", "approved by WorkOS user %s <%s> after %u poll(s)", auth.user.id,
 	       auth.user.email, stats.polls);
 
@@ -183,6 +190,7 @@ int ctl_login(const struct ctl_opts *o)
 	       adm.roles_from_api ? "membership confirmed by the API" : "membership from the token");
 	rc = CTL_EXIT_OK;
 out:
+	wo_device_slot_release(slot);
 	wo_authentication_clear(&auth);
 	wo_config_free_roles(required);
 	wo_client_free(c);
