@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "admission.h"
-#include "mapping.h"
 #include "secret.h"
 
 /* WorkOS pages memberships; one user has a handful at most, so a few pages
@@ -140,27 +139,28 @@ static int roles_from_claims(const struct wo_jwt_claims *claims, struct wo_membe
 	return 0;
 }
 
-int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *pam_user,
+int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *owner_id,
 	     char *const *require_roles, struct wo_admission *out, struct wo_error *err)
 {
 	const struct wo_config *cfg = wo_client_config(c);
-	const struct wo_user *user = &auth->user;
 	struct wo_jwt_claims claims;
 	struct wo_member_roles member = {0};
-	struct wo_map_input in = {
-		.email = user->email,
-		.email_verified = user->email_verified,
-		.external_id = user->external_id,
-	};
 	const char *role;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(out->user_id, sizeof(out->user_id), "%s", user->id);
-
-	if (wo_api_verify_access_token(c, auth->access_token, user->id, &claims, err) != 0)
+	/* The token says who approved; its signature is what we believe. */
+	if (wo_api_verify_access_token(c, auth->access_token, NULL, &claims, err) != 0)
 		return -1;
+	snprintf(out->user_id, sizeof(out->user_id), "%s", claims.sub);
+	if (claims.sid != NULL)
+		snprintf(out->session_id, sizeof(out->session_id), "%s", claims.sid);
 
+	if (auth->user.id != NULL && strcmp(auth->user.id, claims.sub) != 0) {
+		wo_error_set(err, WO_ERR_TOKEN, "the answer names user %s but the token is for %s",
+			     auth->user.id, claims.sub);
+		goto out;
+	}
 	if ((auth->impersonator != NULL || claims.impersonated) && !cfg->allow_impersonation) {
 		deny(err, "impersonation", "impersonated sessions are not allowed here");
 		goto out;
@@ -170,19 +170,14 @@ int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const ch
 		deny(err, "wrong_organization", "the login was approved for another organization");
 		goto out;
 	}
-
-	if (cfg->username_from == WO_USERNAME_METADATA)
-		in.metadata_value = wo_user_metadata(user, cfg->username_metadata_key);
-	if (wo_map_username(cfg, &in, out->local_name, err) != 0)
-		goto out;
-	if (strcmp(out->local_name, pam_user) != 0) {
+	if (owner_id == NULL || strcmp(claims.sub, owner_id) != 0) {
 		deny(err, "wrong_user",
 		     "the code was approved by a WorkOS account that is not this user's");
 		goto out;
 	}
 
 	if (wo_client_has_api_key(c)) {
-		if (wo_member_lookup(c, user->id, &member, err) != 0)
+		if (wo_member_lookup(c, claims.sub, &member, err) != 0)
 			goto out;
 		out->roles_from_api = true;
 	} else if (roles_from_claims(&claims, &member, err) != 0) {

@@ -3,11 +3,15 @@
  * Who may log in: the checks between "WorkOS authenticated somebody" and
  * "this person may be the local user PAM_USER".
  *
- * In order, each failure a denial with a reason:
+ * The identity is the verified token's `sub`, never the `user` object of
+ * the answer (optional in the device grant, and unsigned) nor an email or
+ * a name: PAM_USER's recorded owner (lib/owner.h) is the only WorkOS user
+ * who may log in to it.  In order, each failure a denial with a reason:
  *  1. the access token verifies (RS256 against the JWKS, times, issuer,
- *     org_id == organization_id, sub == the authenticated user's id);
+ *     org_id == organization_id); a `user` in the answer, when present,
+ *     is the token's sub;
  *  2. the session is not an impersonation, unless allow_impersonation;
- *  3. the WorkOS user maps (lib/mapping.h) to exactly PAM_USER;
+ *  3. the token's sub is the account's owner;
  *  4. the user is an active member of the organization: with an API key
  *     the memberships API says so (status active); without one the token's
  *     org_id (WorkOS only issues an organization's token to its members)
@@ -26,10 +30,10 @@
 #include "workos_types.h"
 
 struct wo_admission {
-	char local_name[WO_NAME_MAX + 1]; /* what the WorkOS user maps to ("" if not) */
-	char user_id[64];		   /* the WorkOS user id, for logs */
-	char role[64];			   /* the role that admitted them */
-	bool roles_from_api;		   /* membership confirmed through the API */
+	char user_id[64];    /* the verified WorkOS user id ("" before that), for logs */
+	char session_id[64]; /* the token's sid ("" if none), for revocation */
+	char role[64];	     /* the role that admitted them */
+	bool roles_from_api; /* membership confirmed through the API */
 };
 
 /* The roles a member holds, from the memberships API or the token. */
@@ -39,9 +43,10 @@ struct wo_member_roles {
 	size_t n_roles;
 };
 
-/* Checks an authentication response for `pam_user`.  *out is filled as far
- * as the checks got, for the log line, whether or not they passed. */
-int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *pam_user,
+/* Checks an authentication response for an account owned by `owner_id`.
+ * *out is filled as far as the checks got, for the log line, whether or not
+ * they passed.  A wrong person is a denial with err->code "wrong_user". */
+int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *owner_id,
 	     char *const *require_roles, struct wo_admission *out, struct wo_error *err);
 
 /* Step 4 alone, for the account phase: asks the memberships API whether

@@ -8,9 +8,10 @@
 
 #include <security/pam_ext.h>
 
-#include "cache.h"
+#include "cache_format.h"
 #include "conv.h"
 #include "mfa.h"
+#include "names.h"
 #include "outcome.h"
 #include "secret.h"
 
@@ -115,41 +116,38 @@ int wo_pam_otp_ask(pam_handle_t *pamh, const char *info, const struct wo_otp_ops
 	return wo_pam_deny(err, "wrong_code", "the one-time code was wrong too many times");
 }
 
-int wo_pam_cached_workos_id(const char *user, char **id, struct wo_error *err)
-{
-	struct wo_cache_user_info *info = NULL;
-	struct wo_cache *cache;
-	int found;
-
-	*id = NULL;
-	cache = wo_cache_open(WO_CACHE_DEFAULT_PATH, err);
-	if (cache == NULL)
-		return 0; /* no cache (yet): nobody is known from it */
-	found = wo_cache_find_user(cache, user, &info, err);
-	wo_cache_close(cache);
-	if (found <= 0)
-		return found;
-	*id = strdup(info->user.workos_id);
-	wo_cache_user_info_free(info);
-	if (*id == NULL)
-		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
-	return 1;
-}
+/* What auth kept: the account it admitted to, and the WorkOS user. */
+struct kept {
+	char user[WO_NAME_MAX + 1];
+	char workos_user[WO_CACHE_ID_MAX + 1];
+};
 
 static void free_data(pam_handle_t *pamh, void *data, int error_status)
 {
 	free(data);
 }
 
-int wo_pam_keep_workos_user(pam_handle_t *pamh, const char *id)
+int wo_pam_keep_workos_user(pam_handle_t *pamh, const char *user, const char *id)
 {
-	char *kept = strdup(id);
+	struct kept *k = calloc(1, sizeof(*k));
 
-	if (kept == NULL ||
-	    pam_set_data(pamh, WO_PAM_DATA_WORKOS_USER, kept, free_data) != PAM_SUCCESS) {
-		free(kept);
+	if (k == NULL || pam_set_data(pamh, WO_PAM_DATA_WORKOS_USER, k, free_data) != PAM_SUCCESS) {
+		free(k);
 		pam_syslog(pamh, LOG_ERR, "out of memory");
 		return PAM_BUF_ERR;
 	}
+	snprintf(k->user, sizeof(k->user), "%s", user);
+	snprintf(k->workos_user, sizeof(k->workos_user), "%s", id);
 	return PAM_SUCCESS;
+}
+
+const char *wo_pam_kept_workos_user(pam_handle_t *pamh, const char *user)
+{
+	const void *data = NULL;
+	const struct kept *k;
+
+	if (pam_get_data(pamh, WO_PAM_DATA_WORKOS_USER, &data) != PAM_SUCCESS || data == NULL)
+		return NULL;
+	k = data;
+	return strcmp(k->user, user) == 0 ? k->workos_user : NULL;
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What mode=password and mode=totp share: asking for a TOTP code at the
- * prompt, finding the WorkOS user behind PAM_USER, and the bits of the
- * PAM handle both read.
+ * prompt, and what auth keeps in the PAM handle for the phases after it.
  *
  * Asking for a code (wo_pam_otp_ask):
  *  - at most WO_OTP_TRIES answers; an answer that is not 6 digits is a try
@@ -23,8 +22,8 @@
 #include "api.h"
 #include "error.h"
 
-/* pam_set_data key: the WorkOS user id admitted by this handle's auth
- * phase (the same key pam_workos.c's device flow sets and reads). */
+/* pam_set_data key: the account and WorkOS user id this handle's auth
+ * admitted. */
 #define WO_PAM_DATA_WORKOS_USER "pam_workos_workos_user"
 
 #define WO_OTP_TRIES  3
@@ -56,16 +55,14 @@ struct wo_otp_ops {
 int wo_pam_otp_ask(pam_handle_t *pamh, const char *info, const struct wo_otp_ops *ops,
 		   struct wo_error *err);
 
-/*
- * The WorkOS user id the workos-sync cache has for `user`.  Returns 1 with
- * *id (for free), 0 when the cache does not know the user (or there is no
- * cache), -1 with err when the cache is unreadable or memory runs out.
- */
-int wo_pam_cached_workos_id(const char *user, char **id, struct wo_error *err);
+/* Remembers the WorkOS user id auth admitted to the account `user`, for
+ * the rest of this PAM handle (account phase, a later mode=totp).  Returns
+ * a PAM code. */
+int wo_pam_keep_workos_user(pam_handle_t *pamh, const char *user, const char *id);
 
-/* Remembers the admitted WorkOS user id for the rest of this PAM handle
- * (account phase, a later mode=totp).  Returns a PAM code. */
-int wo_pam_keep_workos_user(pam_handle_t *pamh, const char *id);
+/* The WorkOS user this handle's auth admitted to `user`, or NULL (none, or
+ * admitted to another PAM_USER).  Borrowed from the handle. */
+const char *wo_pam_kept_workos_user(pam_handle_t *pamh, const char *user);
 
 /* Sets err to a denial: kind WO_ERR_DENIED, a code for the log and a
  * sentence for the person ("WorkOS login denied: <why>.").  Returns -1. */

@@ -25,6 +25,7 @@
 struct flow {
 	pam_handle_t *pamh;
 	const char *user;
+	const char *owner_id; /* PAM_USER's recorded owner */
 	const struct wo_pam_args *args;
 	const struct wo_config *cfg;
 	struct wo_client *client;
@@ -36,7 +37,6 @@ struct flow {
 	struct wo_api_error api_err;
 	struct wo_error err;
 	int conv_rc; /* PAM_SUCCESS, or why the person could not be asked */
-	bool banner_shown;
 
 	/* The error body that started the current step: its pending token. */
 	struct wo_api_error step;
@@ -55,67 +55,25 @@ static void bound(struct flow *f)
 	wo_http_set_deadline(wo_client_http(f->client), 2 * f->cfg->http_timeout);
 }
 
-static bool valid_email(const char *s)
-{
-	size_t n = strlen(s);
-	const char *at = strrchr(s, '@');
-
-	if (n == 0 || n > WO_EMAIL_MAX || at == NULL || at == s || at[1] == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
 /*
- * The email to send with the password (see password.h, step 1).  Returns
- * 0 with *email (for free), or -1 with f->err / f->conv_rc.
+ * The email to send with the password: the owner's, as WorkOS has it now
+ * (password.h, step 1).  Returns 0 with *email (for free), or -1 with
+ * f->err.
  */
-static int find_email(struct flow *f, const char *banner, char **email)
+static int find_email(struct flow *f, char **email)
 {
-	struct wo_error ignored = WO_ERROR_INIT;
-	char prompt[128];
-	char *id = NULL;
-	int found;
+	struct wo_user u;
 
 	*email = NULL;
-	if (f->cfg->username_from == WO_USERNAME_EMAIL) {
-		*email = strdup(f->user);
-		goto check;
-	}
-	found = wo_pam_cached_workos_id(f->user, &id, &ignored);
-	if (found < 0)
-		pam_syslog(f->pamh, LOG_WARNING, "%s", ignored.message);
-	if (found > 0) {
-		struct wo_user u;
-
-		bound(f);
-		if (wo_api_get_user(f->client, id, &u, &f->err) != 0) {
-			free(id);
-			return -1;
-		}
-		free(id);
+	bound(f);
+	if (wo_api_get_user(f->client, f->owner_id, &u, &f->err) != 0)
+		return -1;
+	if (u.email != NULL)
 		*email = strdup(u.email);
-		wo_user_clear(&u);
-		goto check;
-	}
-
-	snprintf(prompt, sizeof(prompt), "WorkOS email for %s: ", f->user);
-	f->conv_rc = wo_conv_prompt(f->pamh, banner, prompt, true, email);
-	f->banner_shown = true;
-	if (f->conv_rc != PAM_SUCCESS)
-		return wo_error_set(&f->err, WO_ERR_SYSTEM,
-				    "the login was abandoned at the prompt");
-	if (!valid_email(*email)) {
-		wo_secret_free(*email);
-		*email = NULL;
-		return wo_pam_deny(&f->err, "bad_email", "that is not an email address");
-	}
-	return 0;
-check:
+	wo_user_clear(&u);
 	if (*email == NULL)
-		return wo_error_set(&f->err, WO_ERR_SYSTEM, "out of memory");
+		return wo_pam_deny(&f->err, "no_email",
+				   "this account's WorkOS user has no email address");
 	return 0;
 }
 
@@ -202,28 +160,16 @@ static int mfa_challenge(struct flow *f)
 }
 
 /* Before WorkOS is changed on the person's behalf, make sure the account
- * being enrolled is the one being logged in to (wo_admit checks again). */
-static int is_this_user(struct flow *f, const struct wo_user *u)
+ * being enrolled is the owner's (wo_admit checks the final token again). */
+static int is_owner(struct flow *f, const struct wo_user *u)
 {
-	struct wo_map_input in = {
-		.email = u->email,
-		.email_verified = u->email_verified,
-		.external_id = u->external_id,
-	};
-	char name[WO_NAME_MAX + 1];
-
-	if (f->cfg->username_from == WO_USERNAME_METADATA)
-		in.metadata_value = wo_user_metadata(u, f->cfg->username_metadata_key);
-	if (wo_map_username(f->cfg, &in, name, &f->err) != 0)
-		return -1;
-	if (strcmp(name, f->user) != 0) {
-		pam_syslog(f->pamh, LOG_WARNING,
-			   "login as %s with the password of WorkOS user %s <%s>, who is local "
-			   "user %s",
-			   f->user, u->id, u->email, name);
-		return wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
-	}
-	return 0;
+	if (strcmp(u->id, f->owner_id) == 0)
+		return 0;
+	pam_syslog(f->pamh, LOG_WARNING,
+		   "login as %s with the password of another person: WorkOS user %s, while the "
+		   "account belongs to WorkOS user %s",
+		   f->user, u->id, f->owner_id);
+	return wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 }
 
 static int mfa_enroll(struct flow *f)
@@ -235,8 +181,15 @@ static int mfa_enroll(struct flow *f)
 	if (f->step.user == NULL)
 		return wo_error_set(&f->err, WO_ERR_DECODE,
 				    "WorkOS asked for an enrollment without naming the user");
-	if (is_this_user(f, f->step.user) != 0)
+	if (is_owner(f, f->step.user) != 0)
 		return -1;
+	/* A password alone must not bind a second factor to the account:
+	 * whoever learnt it would own the factor too. */
+	if (!f->cfg->allow_totp_enrollment)
+		return wo_pam_deny(&f->err, "mfa_enrollment",
+				   "this WorkOS account has no authenticator app (TOTP) yet; "
+				   "enrol one through the browser (device) login or the WorkOS "
+				   "sign-in page first");
 	bound(f);
 	if (wo_api_enroll_totp(f->client, f->step.user->id, NULL, NULL, &enr, &f->err) != 0)
 		return -1;
@@ -342,17 +295,17 @@ static int admit(struct flow *f)
 	int rc;
 
 	bound(f);
-	rc = wo_admit(f->client, &f->auth, f->user, f->args->require_role, &adm, &f->err);
+	rc = wo_admit(f->client, &f->auth, f->owner_id, f->args->require_role, &adm, &f->err);
 	if (rc != 0 && strcmp(f->err.code, "wrong_user") == 0) {
 		pam_syslog(f->pamh, LOG_WARNING,
-			   "login as %s with the password of another person: WorkOS user %s <%s>, "
-			   "who is local user %s",
-			   f->user, adm.user_id, f->auth.user.email, adm.local_name);
+			   "login as %s with the password of another person: WorkOS user %s, "
+			   "while the account belongs to WorkOS user %s",
+			   f->user, adm.user_id, f->owner_id);
 		wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 	}
 	if (rc != 0)
 		return wo_pam_fail(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, &f->err);
-	rc = wo_pam_keep_workos_user(f->pamh, adm.user_id);
+	rc = wo_pam_keep_workos_user(f->pamh, f->user, adm.user_id);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	wo_pam_admitted(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, adm.role,
@@ -360,12 +313,14 @@ static int admit(struct flow *f)
 	return PAM_SUCCESS;
 }
 
-int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const struct wo_pam_args *args,
-			 const struct wo_config *cfg, struct wo_client *client)
+int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const char *owner_id,
+			 const struct wo_pam_args *args, const struct wo_config *cfg,
+			 struct wo_client *client)
 {
 	struct flow f = {
 		.pamh = pamh,
 		.user = user,
+		.owner_id = owner_id,
 		.args = args,
 		.cfg = cfg,
 		.client = client,
@@ -386,11 +341,10 @@ int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const struct wo_p
 	host[sizeof(host) - 1] = '\0';
 	snprintf(banner, sizeof(banner), "WorkOS login as %s on %s.", user, host);
 
-	if (find_email(&f, banner, &email) != 0)
+	if (find_email(&f, &email) != 0)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "WorkOS password for %s: ", email);
-	/* The banner went out with the email prompt when there was one. */
-	f.conv_rc = wo_conv_prompt(pamh, f.banner_shown ? NULL : banner, prompt, false, &password);
+	f.conv_rc = wo_conv_prompt(pamh, banner, prompt, false, &password);
 	if (f.conv_rc != PAM_SUCCESS)
 		goto out;
 	if (password[0] == '\0') {
@@ -423,7 +377,7 @@ out:
 		rc = wo_pam_fail(pamh, WO_PHASE_AUTH, user, workos_user, &f.err);
 	}
 	wo_secret_free(password);
-	wo_secret_free(email); /* a conversation answer, freed as conv.h asks */
+	free(email);
 	free(f.challenge_id);
 	wo_authentication_clear(&f.auth);
 	wo_api_error_clear(&f.api_err);

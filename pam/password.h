@@ -3,15 +3,12 @@
  * mode=password: the WorkOS password grant at the prompt, and every step
  * WorkOS may ask for after it.
  *
- *  1. the WorkOS email of PAM_USER: PAM_USER itself with
- *     username_from = email; otherwise the email of the WorkOS user the
- *     workos-sync cache has for PAM_USER; otherwise the person is asked
- *     (echo on).  Whatever the email, step 4 admits only the WorkOS user
- *     who maps to PAM_USER, so a typed email cannot open another account;
+ *  1. the email of PAM_USER's recorded owner (lib/owner.h), as WorkOS
+ *     has it now; step 4 admits only that owner, whatever WorkOS answers;
  *  2. the password (echo off), sent once and wiped;
  *  3. WorkOS's answer: mfa_challenge -> a TOTP code (pam/mfa.h rules);
- *     mfa_enrollment -> a new TOTP factor shown as a QR code and a key,
- *     then its first code; organization_selection_required -> the
+ *     mfa_enrollment -> refused, unless allow_totp_enrollment: then a new
+ *     TOTP factor shown as a QR code and a key, then its first code; organization_selection_required -> the
  *     configured organization, refused when it is not offered;
  *     email_verification_required, sso_required -> refused with a pointer
  *     to the device (browser) login; invalid_credentials -> refused;
@@ -28,7 +25,8 @@
 #include "args.h"
 
 /* Returns the PAM code for the auth phase (already logged and told). */
-int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const struct wo_pam_args *args,
-			 const struct wo_config *cfg, struct wo_client *client);
+int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const char *owner_id,
+			 const struct wo_pam_args *args, const struct wo_config *cfg,
+			 struct wo_client *client);
 
 #endif

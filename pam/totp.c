@@ -63,31 +63,9 @@ static enum wo_otp_result verify_check(void *ctx, const char *code, struct wo_er
 	return valid ? WO_OTP_OK : WO_OTP_WRONG;
 }
 
-/* The WorkOS user behind PAM_USER (totp.h, step 1).  Returns 1 with *id,
- * 0 when there is none, -1 on error (logged). */
-static int find_user(pam_handle_t *pamh, const char *user, char **id)
-{
-	struct wo_error err = WO_ERROR_INIT;
-	const void *kept = NULL;
-	int found;
-
-	*id = NULL;
-	if (pam_get_data(pamh, WO_PAM_DATA_WORKOS_USER, &kept) == PAM_SUCCESS && kept != NULL) {
-		*id = strdup(kept);
-		if (*id == NULL) {
-			pam_syslog(pamh, LOG_ERR, "out of memory");
-			return -1;
-		}
-		return 1;
-	}
-	found = wo_pam_cached_workos_id(user, id, &err);
-	if (found < 0)
-		pam_syslog(pamh, LOG_ERR, "%s", err.message);
-	return found;
-}
-
-int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const struct wo_pam_args *args,
-		     const struct wo_config *cfg, struct wo_client *client)
+int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const char *id,
+		     const struct wo_pam_args *args, const struct wo_config *cfg,
+		     struct wo_client *client)
 {
 	struct stepup s = {.client = client, .cfg = cfg};
 	const struct wo_otp_ops ops = {
@@ -96,21 +74,11 @@ int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const struct wo_pam_a
 	struct wo_member_roles member = {0};
 	struct wo_factor_list factors = {0};
 	const char *role = NULL;
-	char *id = NULL;
 	int rc;
 
 	rc = wo_pam_need_api_key(pamh, client, user, "totp");
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = find_user(pamh, user, &id);
-	if (rc <= 0) {
-		if (rc == 0)
-			pam_syslog(pamh, LOG_NOTICE,
-				   "auth denied: user=%s is not a WorkOS member known here (not in "
-				   "the cache, not admitted by this handle)",
-				   user);
-		return rc == 0 ? PAM_USER_UNKNOWN : PAM_SYSTEM_ERR;
-	}
 
 	/* Membership first: nobody removed from the organization is asked
 	 * for a code, let alone admitted by one. */
@@ -160,6 +128,5 @@ out:
 	free(s.challenge_id);
 	wo_factor_list_clear(&factors);
 	wo_member_roles_clear(&member);
-	free(id);
 	return rc;
 }

@@ -4,9 +4,8 @@
  * typically for sudo, or after mode=device in the same stack (a code typed
  * at this terminal defeats device-code phishing).
  *
- *  1. the WorkOS user id of PAM_USER: the one this PAM handle's auth phase
- *     admitted (pam_set_data), else the workos-sync cache's; neither ->
- *     PAM_USER_UNKNOWN;
+ *  1. the WorkOS user is PAM_USER's recorded owner (lib/owner.h; the
+ *     caller found it), whoever an earlier module admitted;
  *  2. the membership, live: active, with a role in allowed_roles and
  *     require_role= (when set);
  *  3. the user's TOTP factor (the first, when there are several); none ->
@@ -23,7 +22,8 @@
 #include "args.h"
 
 /* Returns the PAM code for the auth phase (already logged and told). */
-int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const struct wo_pam_args *args,
-		     const struct wo_config *cfg, struct wo_client *client);
+int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const char *owner_id,
+		     const struct wo_pam_args *args, const struct wo_config *cfg,
+		     struct wo_client *client);
 
 #endif

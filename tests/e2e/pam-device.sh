@@ -95,7 +95,7 @@ like "$out" "expired" "the person is told the code expired"
 approved_login grace@example.com "" workos ada authenticate
 is "$rc" "$PAM_AUTH_ERR" "approved by another WorkOS user: PAM_AUTH_ERR"
 like "$out" "not this user's" "the person is told another account approved"
-like "$out" "approved by another person: WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM <grace@example.com>, who is local user grace" \
+like "$out" "approved by another person: WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM, while the account belongs to WorkOS user user_01HQWM4YK0ZQQ463A0QNBXXTP1" \
 	"the attempt is logged with both identities"
 
 approved_login ada@example.com "--org $(emu_field other_organization_id)" workos ada authenticate

@@ -10,7 +10,8 @@ T=$WO_TMP
 . "$top_srcdir/tests/e2e/pam.sh"
 
 command -v oathtool >/dev/null || bail "oathtool is not installed (scripts/install-deps)"
-# An empty cache directory of our own: no cache until the cache cases.
+# A cache directory of our own: pam_accounts records the fixture's people
+# there as accounts workos-sync made.
 use_cachedir
 emu_start
 emu_config
@@ -67,13 +68,13 @@ print(n)
 # --- mfa_challenge: the right code ------------------------------------------
 fresh
 code=$(totp $TESSA)
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say "$code"' \
+out=$(pam_answer 'say tessa-otp-pass; say "$code"' \
 	pw tessa authenticate acct_mgmt)
 rc=$?
 is "$rc" 0 "tessa: password and the right TOTP code: PAM_SUCCESS"
 like "$out" "account management done" "account phase passed"
 like "$out" "WorkOS login as tessa on $(hostname)" "the prompt names the account and the host"
-like "$out" "WorkOS email for tessa:" "the email is asked for (username_from = email_localpart, no cache)"
+unlike "$out" "WorkOS email for" "no email is asked for: the account's owner's is sent"
 like "$out" "WorkOS password for tessa@example.com:" "then the password"
 like "$out" "the code your authenticator app shows" "then the one-time code"
 like "$out" "auth granted: user=tessa workos_user=user_01HQWMQ8H0ZVYR0D3R8MX0G699 role=member via=password+totp+api" \
@@ -84,7 +85,7 @@ is "$(count_requests /user_management/authenticate grant_type=$GRANT_TOTP)" 1 "o
 is "$(count_requests '/auth/factors/*/challenge')" 1 "one challenge of tessa's factor"
 
 # WorkOS takes a code once (within its step, or ±1 step of drift).
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say "$code"; say 000000; say 000000' \
+out=$(pam_answer 'say tessa-otp-pass; say "$code"; say 000000; say 000000' \
 	pw tessa authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "the same code again, then wrong ones: PAM_AUTH_ERR"
@@ -94,7 +95,7 @@ like "$out" "user=tessa: one-time code 1 of 3 refused (used already)" "and logge
 
 # --- mfa_challenge: wrong codes -----------------------------------------------
 fresh
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say 12ab56; say 000000; say 999999' \
+out=$(pam_answer 'say tessa-otp-pass; say 12ab56; say 000000; say 999999' \
 	pw tessa authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "three wrong answers: PAM_AUTH_ERR"
@@ -108,7 +109,7 @@ is "$(count_requests /user_management/authenticate grant_type=$GRANT_TOTP)" 2 \
 
 # --- mfa_challenge: the challenge expired while the person typed ---------------
 fresh challenge_ttl=1
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass; say 2.5 "$(totp $TESSA)"' \
+out=$(pam_answer 'say tessa-otp-pass; say 2.5 "$(totp $TESSA)"' \
 	pw tessa authenticate)
 rc=$?
 is "$rc" 0 "expired challenge: a new one is made and the code accepted"
@@ -122,7 +123,17 @@ nick_code() {
 	key=$(sed -n 's/^Key to add it by hand: //p' "$T/nick.log")
 	say "$(totp "$key")"
 }
-out=$(PAM_LOG=$T/nick.log pam_answer 'say nick@example.com; say nick-needs-mfa; nick_code' \
+out=$(pam_answer 'say nick-needs-mfa' pwqr nick authenticate)
+rc=$?
+is "$rc" "$PAM_AUTH_ERR" "nick, no factor yet, without allow_totp_enrollment: PAM_AUTH_ERR"
+like "$out" "has no authenticator app (TOTP) yet" "the person is told to enrol one elsewhere"
+unlike "$out" "Key to add it by hand" "no key is shown"
+is "$(count_requests 'POST /user_management/users/*/auth_factors')" 0 \
+	"a password alone binds no factor"
+
+fresh
+emu_config "allow_totp_enrollment = true"
+out=$(PAM_LOG=$T/nick.log pam_answer 'say nick-needs-mfa; nick_code' \
 	pwqr nick authenticate acct_mgmt)
 rc=$?
 is "$rc" 0 "nick enrolls an authenticator and logs in with its first code"
@@ -137,16 +148,17 @@ like "$out" "TOTP factor auth_factor_" "the enrollment is logged"
 check "the key is in no log line" sh -c "! printf '%s\n' \"\$1\" | grep SYSLOG | grep -qF \"\$2\"" - "$out" "$key"
 is "$(count_requests 'POST /user_management/users/*/auth_factors')" 1 "one factor enrolled"
 
-out=$(pam_answer 'say nick@example.com; say nick-needs-mfa; say 000000; say 000000; say 000000' \
+out=$(pam_answer 'say nick-needs-mfa; say 000000; say 000000; say 000000' \
 	pw nick authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "nick, enrolled now, with wrong codes: PAM_AUTH_ERR"
 like "$out" "the code your authenticator app shows" "the next login asks for a code"
 is "$(count_requests 'POST /user_management/users/*/auth_factors')" 1 "and enrolls nothing more"
+emu_config
 
 # --- organization_selection_required --------------------------------------------
 fresh
-out=$(pam_answer 'say grace@example.com; say grace-battery-staple' pw grace authenticate)
+out=$(pam_answer 'say grace-battery-staple' pw grace authenticate)
 rc=$?
 is "$rc" 0 "grace (two organizations): the configured one is selected: PAM_SUCCESS"
 is "$(count_requests /user_management/authenticate organization_id=$MAIN_ORG)" 1 \
@@ -155,7 +167,7 @@ is "$(count_requests /user_management/authenticate grant_type=$GRANT_ORG)" 1 \
 	"one organization-selection grant"
 
 emu_config "organization_id = org_01HQWZZZZZZZZZZZZZZZZZZZZZ"
-out=$(pam_answer 'say grace@example.com; say grace-battery-staple' pw grace authenticate)
+out=$(pam_answer 'say grace-battery-staple' pw grace authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "the configured organization is not offered: PAM_AUTH_ERR"
 like "$out" "cannot sign in to the organization this machine belongs to" "the person is told why"
@@ -164,47 +176,52 @@ is "$(count_requests /user_management/authenticate grant_type=$GRANT_ORG)" 1 \
 emu_config
 
 # --- refusals -------------------------------------------------------------------
-out=$(pam_answer 'say ursula@example.com; say ursula-unverified-1' pw ursula authenticate)
+out=$(pam_answer 'say ursula-unverified-1' pw ursula authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "unverified email: PAM_AUTH_ERR"
 like "$out" "email address is not verified yet" "the person is told to verify it"
 like "$out" "device login" "and pointed to the device login"
 
-out=$(pam_answer 'say sam@example.com; say whatever-1' pw ursula authenticate)
+out=$(pam_answer 'say whatever-1' pw sam authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "SSO-only account: PAM_AUTH_ERR"
 like "$out" "signs in with single sign-on" "the person is told to use SSO"
 like "$out" "device) login" "through the device login"
 
-out=$(pam_answer 'say ada@example.com; say not-ada-s-password' pw ada authenticate)
+out=$(pam_answer 'say not-ada-s-password' pw ada authenticate)
 rc=$?
 is "$rc" "$PAM_AUTH_ERR" "wrong password: PAM_AUTH_ERR"
 like "$out" "wrong email or password" "the person is told"
 like "$out" "code=invalid_credentials" "the log says what WorkOS said"
 
-out=$(pam_answer 'say grace@example.com; say grace-battery-staple' pw ada authenticate)
+out=$(pam_answer 'say grace-battery-staple' pw ada authenticate)
 rc=$?
-is "$rc" "$PAM_AUTH_ERR" "the right password of another WorkOS user: PAM_AUTH_ERR"
-like "$out" "that WorkOS account is not this user's" "the person is told"
-like "$out" "login as ada with the password of another person: WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM <grace@example.com>, who is local user grace" \
-	"the attempt is logged with both identities"
-
-out=$(pam_answer 'say "not an email"' pw ada authenticate)
-rc=$?
-is "$rc" "$PAM_AUTH_ERR" "an answer that is not an email: PAM_AUTH_ERR"
+is "$rc" "$PAM_AUTH_ERR" "grace's password at ada's account: PAM_AUTH_ERR"
+like "$out" "WorkOS password for ada@example.com:" \
+	"the email sent is the owner's, never one the person chooses"
 
 out=$(pam_run pw ada authenticate)
 rc=$?
 is "$rc" "$PAM_CONV_ERR" "no answer at the prompt: PAM_CONV_ERR"
 
-# --- username_from = email: PAM_USER is the email --------------------------------
-echo "ada@example.com:x:300100:300100:ada:/home/ada:/bin/sh" >>"$T/passwd"
+# --- an account WorkOS does not own --------------------------------------------
+# A local account (in passwd, not made by workos-sync): refused at once,
+# without a prompt and without a word to WorkOS, whatever the mode.
+echo "localguy:x:300100:300100:local:/home/localguy:/bin/sh" >>"$T/passwd"
+before=$(emuctl requests | wc -l)
+for svc in pw totp; do
+	out=$(pam_answer 'say whatever-1' $svc localguy authenticate)
+	rc=$?
+	is "$rc" "$PAM_USER_UNKNOWN" "service $svc, an account WorkOS does not own: PAM_USER_UNKNOWN"
+	unlike "$out" "WorkOS password for" "  nothing is asked for"
+	like "$out" "user=localguy is not an account WorkOS owns" "  and the log says why"
+done
+is "$(emuctl requests | wc -l)" "$before" "WorkOS was not asked"
 emu_config "username_from = email"
+echo "ada@example.com:x:300101:300101:ada:/home/ada:/bin/sh" >>"$T/passwd"
 out=$(pam_answer 'say ada-correct-horse' pw ada@example.com authenticate)
 rc=$?
-is "$rc" 0 "username_from = email: password only: PAM_SUCCESS"
-unlike "$out" "WorkOS email for" "the email is not asked for"
-like "$out" "WorkOS password for ada@example.com:" "PAM_USER is the email"
+is "$rc" "$PAM_USER_UNKNOWN" "a local account named after a member's email is not the member's"
 emu_config
 
 # --- mode=totp: a step-up after the device login -----------------------------------
@@ -264,16 +281,9 @@ is "$rc" "$PAM_AUTH_ERR" "step-up with require_role=admin for a member: PAM_AUTH
 like "$out" "no WorkOS role that may log in here" "the person is told about the role"
 is "$(count_requests '/auth/factors/*/challenge')" 0 "before any code is asked for"
 
-before=$(emuctl requests | wc -l)
-out=$(pam_run totp tessa authenticate)
-rc=$?
-is "$rc" "$PAM_USER_UNKNOWN" "mode=totp for a user WorkOS is not known for here: PAM_USER_UNKNOWN"
-is "$(emuctl requests | wc -l)" "$before" "without asking WorkOS"
-
-# --- the workos-sync cache: the email for mode=password, the user for mode=totp --
-# Each run gets a private mount namespace with a tmpfs over the cache
-# directory holding a cache of two fixture people: the host's cache, if
-# any, is neither read nor changed.
+# --- a cache of two fixture people: the email for mode=password, the user for
+# mode=totp.  The private cache directory: the host's cache, if any, is
+# neither read nor changed.
 cat >"$T/cache.txt" <<'TXT'
 user tessa:300007:300007:Tessa Totp:/home/tessa:/bin/sh:user_01HQWMQ8H0ZVYR0D3R8MX0G699
 user ada:300001:300001:Ada Lovelace:/home/ada:/bin/sh:user_01HQWM4YK0ZQQ463A0QNBXXTP1
@@ -311,7 +321,7 @@ like "$out" "enrol one first" "the person is told to enrol one"
 # --- no API key: both modes are misconfigured -------------------------------------
 rm -f "$T/api_key"
 before=$(emuctl requests | wc -l)
-out=$(pam_answer 'say tessa@example.com; say tessa-otp-pass' pw tessa authenticate)
+out=$(pam_answer 'say tessa-otp-pass' pw tessa authenticate)
 rc=$?
 is "$rc" "$PAM_SERVICE_ERR" "mode=password without an API key: PAM_SERVICE_ERR"
 like "$out" "mode=password needs the WorkOS API key, but $T/api_key does not exist" \

@@ -28,18 +28,55 @@ PAM_AUTHINFO_UNAVAIL=9
 PAM_USER_UNKNOWN=10
 PAM_CONV_ERR=19
 
-# The fixture's people as local accounts (UIDs as workos-sync would pick
-# them do not matter here: the PAM module maps names, not numbers).
+# The fixture's WorkOS users (tests/emulator/fixtures/basic.json) and the
+# role groups workos-sync made for them: ian (now inactive), paula
+# (pending) and olga (another organization) as if they had been members at
+# the last sync, so that the module, not the cache, has to refuse them.
+pam_fixture_people() {
+	cat <<'EOP'
+ada user_01HQWM4YK0ZQQ463A0QNBXXTP1 admin
+grace user_01HQWM8KS0W08FT771NK0Q7RXM developer
+ian user_01HQWNF280PN59A4KT9DBKYGF3 member
+mila user_01HQWNBD205TTE80M33G9MRNQY member,developer
+olga user_01HQWNPCM07YMREJ9WMF6FSEAJ member
+ursula user_01HQWME3J02Y9B660PVE9M2805 member
+tessa user_01HQWMQ8H0ZVYR0D3R8MX0G699 member
+nick user_01HQWMWRA0FW5P575VKNWMPFDF member
+alex user_01HQWN42P0TVYRRRKFFK4GT9Y6 developer
+paula user_01HQWNJQE01G46SQ3Q5AJQJM3F member
+sam user_01HQWMKKB0X5Q05P74FWN7R0XY member
+EOP
+}
+
+# The fixture's people as local accounts that workos-sync made: passwd and
+# group files for nss_wrapper, and the NSS cache (in a private cache
+# directory) that records each account's owner.  pam_workos admits to an
+# account only its recorded owner, so the cache and the passwd file must
+# agree on the UID, as they do when NSS answers from the cache.
 pam_accounts() {
 	mkdir -p "$T/pam.d"
 	: >"$T/passwd"
 	: >"$T/group"
+	: >"$T/pam-cache.txt"
+	[ -n "${WO_CACHE:-}" ] || use_cachedir
 	uid=300000
-	for u in ada grace ian mila olga ursula tessa nick alex paula; do
-		uid=$((uid + 1))
-		echo "$u:x:$uid:$uid:$u:/home/$u:/bin/sh" >>"$T/passwd"
-		echo "$u:x:$uid:" >>"$T/group"
-	done
+	pam_fixture_people | {
+		admins="" developers="" members=""
+		while read -r u id roles; do
+			uid=$((uid + 1))
+			echo "$u:x:$uid:$uid:$u:/home/$u:/bin/sh" >>"$T/passwd"
+			echo "$u:x:$uid:" >>"$T/group"
+			echo "user $u:$uid:$uid:$u:/home/$u:/bin/sh:$id" >>"$T/pam-cache.txt"
+			echo "group $u:$uid:" >>"$T/pam-cache.txt"
+			case ,$roles, in *,admin,*) admins="$admins,$u" ;; esac
+			case ,$roles, in *,developer,*) developers="$developers,$u" ;; esac
+			case ,$roles, in *,member,*) members="$members,$u" ;; esac
+		done
+		echo "group workos-admin:400001:${admins#,}" >>"$T/pam-cache.txt"
+		echo "group workos-developer:400002:${developers#,}" >>"$T/pam-cache.txt"
+		echo "group workos-member:400003:${members#,}" >>"$T/pam-cache.txt"
+	}
+	"$MKCACHE" "$WO_CACHE" "$T/pam-cache.txt" || bail "mkcache failed"
 }
 
 pam_service() { # name "module arguments"

@@ -915,9 +915,9 @@ static void test_device_login(void)
 	is_int(st.slow_downs, 0, "  never too fast");
 	is_int(st.interval, 1, "  interval 1");
 	is_str(auth.user.id, ADA_ID, "  ada");
-	ok(wo_admit(k.c, &auth, "ada", NULL, &adm, &err) == 0, "  admitted as ada (%s)",
+	ok(wo_admit(k.c, &auth, ADA_ID, NULL, &adm, &err) == 0, "  admitted as ada (%s)",
 	   err.message);
-	is_str(adm.local_name, "ada", "  local name ada");
+	is_str(adm.user_id, ADA_ID, "  the verified identity is ada's");
 	is_str(adm.role, "admin", "  role admin");
 	ok(adm.roles_from_api, "  roles from the memberships API");
 	wo_authentication_clear(&auth);
@@ -948,7 +948,7 @@ static void test_device_login(void)
 	   "device login approved at the last poll (%s)", err.message);
 	is_int(st.polls, 2, "  on the second poll");
 	emu_fault(&emu, "/user_management/organization_memberships", "delay", 0, -1, 1500, 1);
-	ok(wo_admit(k.c, &auth, "ada", NULL, &adm, &err) == 0,
+	ok(wo_admit(k.c, &auth, ADA_ID, NULL, &adm, &err) == 0,
 	   "  admission after it has its own time (1.5 s membership answer) (%s)",
 	   err.message);
 	wo_authentication_clear(&auth);
@@ -957,7 +957,7 @@ static void test_device_login(void)
 
 /* --- admission --------------------------------------------------------------------------------- */
 
-static int admit_via_device(struct cli *k, const char *email, const char *pam_user,
+static int admit_via_device(struct cli *k, const char *email, const char *owner_id,
 			    char *const *require, struct wo_admission *adm, struct wo_error *err)
 {
 	struct wo_authentication auth;
@@ -968,7 +968,7 @@ static int admit_via_device(struct cli *k, const char *email, const char *pam_us
 		diag("login as %s failed: %s", email, err->message);
 		return -2;
 	}
-	rc = wo_admit(k->c, &auth, pam_user, require, adm, err);
+	rc = wo_admit(k->c, &auth, owner_id, require, adm, err);
 	wo_authentication_clear(&auth);
 	return rc;
 }
@@ -986,15 +986,18 @@ static void test_admission(void)
 	emu_reset(&emu);
 	if (!open_cli(&k, NULL, WO_KEY_REQUIRED))
 		return;
-	ok(admit_via_device(&k, "ada@example.com", "ada", NULL, &adm, &err) == 0,
+	ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
 	   "ada admitted as ada (%s)", err.message);
-	ok(admit_via_device(&k, "ada@example.com", "grace", NULL, &adm, &err) == -1,
-	   "ada refused as grace");
+	ok(admit_via_device(&k, "ada@example.com", GRACE_ID, NULL, &adm, &err) == -1,
+	   "ada refused for an account grace owns");
 	is_int(err.kind, WO_ERR_DENIED, "  WO_ERR_DENIED");
 	is_str(err.code, "wrong_user", "  wrong_user");
-	is_str(adm.local_name, "ada", "  local name still reported");
+	is_str(adm.user_id, ADA_ID, "  who approved is still reported");
+	ok(admit_via_device(&k, "ada@example.com", NULL, NULL, &adm, &err) == -1 &&
+		   strcmp(err.code, "wrong_user") == 0,
+	   "an account without an owner admits nobody");
 
-	ok(admit_via_device(&k, "ian@example.com", "ian", NULL, &adm, &err) == -1,
+	ok(admit_via_device(&k, "ian@example.com", IAN_ID, NULL, &adm, &err) == -1,
 	   "ian (inactive membership) refused with the API key");
 	is_str(err.code, "not_a_member", "  not_a_member (%s)", err.message);
 	ok(wo_member_lookup(k.c, IAN_ID, &mr, &err) == 0 && !mr.active,
@@ -1008,10 +1011,10 @@ static void test_admission(void)
 	   "mila: active with two roles");
 	wo_member_roles_clear(&mr);
 
-	ok(admit_via_device(&k, "mila@example.com", "mila", developer, &adm, &err) == 0,
+	ok(admit_via_device(&k, "mila@example.com", MILA_ID, developer, &adm, &err) == 0,
 	   "mila admitted with require_role=developer (%s)", err.message);
 	is_str(adm.role, "developer", "  by the developer role");
-	ok(admit_via_device(&k, "ada@example.com", "ada", developer, &adm, &err) == -1,
+	ok(admit_via_device(&k, "ada@example.com", ADA_ID, developer, &adm, &err) == -1,
 	   "ada (admin) refused with require_role=developer");
 	is_str(err.code, "role", "  role");
 
@@ -1024,7 +1027,7 @@ static void test_admission(void)
 			if (wo_api_authenticate_organization(k.c, ae.pending_authentication_token,
 							     emu.other_org_id, &auth, &ae2,
 							     &err) == 0) {
-				int rc = wo_admit(k.c, &auth, "grace", NULL, &adm, &err);
+				int rc = wo_admit(k.c, &auth, GRACE_ID, NULL, &adm, &err);
 				ok(rc != 0, "grace signed in to the other organization: refused");
 				ok(err.kind == WO_ERR_TOKEN || err.kind == WO_ERR_DENIED,
 				   "  as a token or policy denial (%s)", err.message);
@@ -1041,16 +1044,16 @@ static void test_admission(void)
 	close_cli(&k);
 
 	if (open_cli(&k, "allowed_roles = admin\n", WO_KEY_REQUIRED)) {
-		ok(admit_via_device(&k, "ada@example.com", "ada", NULL, &adm, &err) == 0,
+		ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
 		   "allowed_roles = admin: ada admitted (%s)", err.message);
-		ok(admit_via_device(&k, "grace@example.com", "grace", NULL, &adm, &err) == -1,
+		ok(admit_via_device(&k, "grace@example.com", GRACE_ID, NULL, &adm, &err) == -1,
 		   "allowed_roles = admin: grace (developer) refused");
 		is_str(err.code, "role", "  role");
 		close_cli(&k);
 	}
 
 	if (open_cli(&k, NULL, WO_KEY_NONE)) {
-		ok(admit_via_device(&k, "grace@example.com", "grace", NULL, &adm, &err) == 0,
+		ok(admit_via_device(&k, "grace@example.com", GRACE_ID, NULL, &adm, &err) == 0,
 		   "without an API key: grace admitted from the token (%s)", err.message);
 		ok(!adm.roles_from_api, "  roles from the token");
 		is_str(adm.role, "developer", "  developer");
@@ -1059,19 +1062,19 @@ static void test_admission(void)
 
 	emu_ctl(&emu, "token-fault", "{\"mode\":\"impersonated\"}");
 	if (open_cli(&k, NULL, WO_KEY_REQUIRED)) {
-		ok(admit_via_device(&k, "ada@example.com", "ada", NULL, &adm, &err) == -1,
+		ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == -1,
 		   "impersonated session refused");
 		is_str(err.code, "impersonation", "  impersonation");
 		close_cli(&k);
 	}
 	if (open_cli(&k, "allow_impersonation = true\n", WO_KEY_REQUIRED)) {
-		ok(admit_via_device(&k, "ada@example.com", "ada", NULL, &adm, &err) == 0,
+		ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
 		   "  admitted with allow_impersonation (%s)", err.message);
 		close_cli(&k);
 	}
 	emu_ctl(&emu, "token-fault", "{\"mode\":\"expired\"}");
 	if (open_cli(&k, NULL, WO_KEY_REQUIRED)) {
-		ok(admit_via_device(&k, "ada@example.com", "ada", NULL, &adm, &err) == -1,
+		ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == -1,
 		   "expired token refused by wo_admit");
 		is_int(err.kind, WO_ERR_TOKEN, "  WO_ERR_TOKEN");
 		close_cli(&k);
