@@ -22,6 +22,7 @@
 #include "device_flow.h"
 #include "device_slots.h"
 #include "names.h"
+#include "owner.h"
 #include "qr.h"
 
 #define WHY_MAX (WO_ERROR_MSG_MAX + 32)
@@ -112,6 +113,7 @@ int ctl_login(const struct ctl_opts *o)
 	struct wo_error err = WO_ERROR_INIT;
 	struct wo_authentication auth = {0};
 	struct wo_admission adm = {0};
+	struct wo_owner owner = {0};
 	struct wo_device_stats stats = {0};
 	struct wo_device_slot *slot = NULL;
 	struct wo_client *c = NULL;
@@ -152,12 +154,22 @@ int ctl_login(const struct ctl_opts *o)
 		goto out;
 	}
 	/* PAM refuses before asking WorkOS anything: so does this. */
-	if (!wo_name_is_valid(name) || getpwnam(name) == NULL) {
+	if (!wo_name_is_valid(name) || (pw = getpwnam(name)) == NULL) {
 		ctl_fail(&r, "user", "%s is not a local account (through NSS): pam_workos would "
 				     "answer \"user unknown\" without starting a login",
 			 o->user != NULL ? o->user : name);
 		goto out;
 	}
+	if (wo_owner_find(&wo_owner_files_default, name, pw->pw_uid, &owner, &err) != 0)
+		ctl_fail(&r, "owner", "%s", ctl_why(&err, why, sizeof(why)));
+	if (owner.kind == WO_OWNER_NONE) {
+		ctl_fail(&r, "owner", "%s is not an account WorkOS owns (not made by workos-sync, "
+				      "not bound in %s): pam_workos leaves it to other modules",
+			 name, WO_OWNERS_PATH);
+		goto out;
+	}
+	ctl_ok(&r, "owner", "%s belongs to WorkOS user %s (%s)", name, owner.user_id,
+	       owner.kind == WO_OWNER_SYNCED ? "made by workos-sync" : "bound by hand");
 	if (wo_client_new(cfg, key_mode(cfg), &c, &err) != 0) {
 		ctl_fail(&r, "api", "%s", ctl_why(&err, why, sizeof(why)));
 		goto out;
@@ -175,14 +187,14 @@ int ctl_login(const struct ctl_opts *o)
 	}
 	wo_device_slot_release(slot);
 	slot = NULL;
-	ctl_ok(&r, "device flow", "approved by WorkOS user %s <%s> after %u poll(s)", auth.user.id,
-	       auth.user.email, stats.polls);
+	ctl_ok(&r, "device flow", "approved after %u poll(s)", stats.polls);
 
-	if (wo_admit(c, &auth, name, required, &adm, &err) != 0) {
+	if (wo_admit(c, &auth, owner.user_id, required, &adm, &err) != 0) {
 		ctl_fail(&r, "admission", "%s is not admitted: %s", name,
 			 ctl_why(&err, why, sizeof(why)));
-		if (adm.local_name[0] != '\0' && strcmp(adm.local_name, name) != 0)
-			ctl_info("WorkOS user %s is local user %s", adm.user_id, adm.local_name);
+		if (adm.user_id[0] != '\0' && strcmp(adm.user_id, owner.user_id) != 0)
+			ctl_info("approved by WorkOS user %s; %s belongs to %s", adm.user_id, name,
+				 owner.user_id);
 		goto out;
 	}
 	ctl_ok(&r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name, adm.user_id,

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "idmap.h"
 #include "localdb.h"
+#include "owner.h"
 #include "nssprobe.h"
 #include "sync.h"
 
@@ -157,7 +158,8 @@ int main(int argc, char **argv)
 	 * with the lock held none of them can be a live writer's. */
 	if (!opt.dry_run) {
 		int stale = wo_atomic_remove_stale(WO_CACHE_DEFAULT_PATH) +
-			    wo_atomic_remove_stale(WO_IDMAP_PATH);
+			    wo_atomic_remove_stale(WO_IDMAP_PATH) +
+			    wo_atomic_remove_stale(WO_UID_RANGE_PATH);
 
 		if (stale > 0)
 			sync_note("removed %d temp files of interrupted runs", stale);
@@ -207,8 +209,18 @@ int main(int argc, char **argv)
 			err.kind = WO_ERR_SYSTEM;
 		goto out;
 	}
+	/* The range the accounts come from, so that the account phase knows a
+	 * member the cache no longer holds (lib/owner.h): the configured one,
+	 * widened to UIDs given under an earlier configuration. */
+	uint32_t lo = cfg->uid_min, hi = cfg->uid_max;
+	for (size_t i = 0; i < res.n_users; i++) {
+		lo = res.users[i].uid < lo ? res.users[i].uid : lo;
+		hi = res.users[i].uid > hi ? res.users[i].uid : hi;
+	}
+	if (wo_uid_range_save(WO_UID_RANGE_PATH, lo, hi, &err) != 0)
+		goto out;
 	sync_note("wrote %s: %zu users, %zu groups; %zu members and %zu groups left out; "
-		  "%zu new numbers recorded",
+		  "%zu new numbers and names recorded",
 		  WO_CACHE_DEFAULT_PATH, res.n_users, res.n_groups, res.skipped_members,
 		  res.skipped_groups, res.new_ids);
 out:
