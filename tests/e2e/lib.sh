@@ -120,13 +120,41 @@ use_nss() {
 	return 0
 }
 
-# Gives the NSS cache directory (WO_CACHEDIR) a private, empty tmpfs.  If it
-# does not exist (a fresh host, or distcheck's prefix before install), the
-# nearest existing ancestor gets an overlay whose upper layer is a tmpfs, and
-# the directory is created in that layer: the host is never written, and the
-# ancestor's contents (perhaps our own build tree) stay visible.
+# open_path PATH: every existing directory on the way to PATH searchable by
+# others, in this namespace only.  The first that is not (a checkout under
+# /root, 0700, holding distcheck's cache dir) gets an overlay whose upper
+# layer is a tmpfs, and in it that directory and any closed one below it get
+# o+x: an ssh session's user reaches the cache, the host's modes stay.
+open_path() {
+	_rest=${1#/}
+	_p=
+	_ovl=
+	while [ -n "$_rest" ]; do
+		_p=$_p/${_rest%%/*}
+		case $_rest in */*) _rest=${_rest#*/} ;; *) _rest= ;; esac
+		[ -d "$_p" ] || return 0
+		[ -n "$(find "$_p" -maxdepth 0 -perm -o+x)" ] && continue
+		if [ -z "$_ovl" ]; then
+			mkdir -p "$WO_TMP/ovl-open"
+			mount_at "$WO_TMP/ovl-open" -t tmpfs wo-ovl-open
+			mkdir -p "$WO_TMP/ovl-open/u" "$WO_TMP/ovl-open/w"
+			mount_at "$_p" -t overlay wo-open \
+				-o "lowerdir=$_p,upperdir=$WO_TMP/ovl-open/u,workdir=$WO_TMP/ovl-open/w"
+			_ovl=1
+		fi
+		chmod o+x "$_p" || bail "chmod o+x $_p"
+	done
+}
+
+# Gives the NSS cache directory (WO_CACHEDIR) a private, empty tmpfs, which
+# unprivileged processes reach (open_path).  If it does not exist (a fresh
+# host, or distcheck's prefix before install), the nearest existing ancestor
+# gets an overlay whose upper layer is a tmpfs, and the directory is created
+# in that layer: the host is never written, and the ancestor's contents
+# (perhaps our own build tree) stay visible.
 use_cachedir() {
 	: "${WO_CACHEDIR:?WO_CACHEDIR not set}"
+	open_path "$WO_CACHEDIR"
 	if [ ! -d "$WO_CACHEDIR" ]; then
 		_d=$WO_CACHEDIR
 		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
@@ -136,7 +164,7 @@ use_cachedir() {
 		mkdir -p "$WO_TMP/ovl-cache/u" "$WO_TMP/ovl-cache/w"
 		mount_at "$_d" -t overlay wo-cache-parent \
 			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-cache/u,workdir=$WO_TMP/ovl-cache/w"
-		mkdir -p "$WO_CACHEDIR" || bail "mkdir $WO_CACHEDIR"
+		(umask 022 && mkdir -p "$WO_CACHEDIR") || bail "mkdir $WO_CACHEDIR"
 	fi
 	mount_at "$WO_CACHEDIR" -t tmpfs -o mode=0755 wo-cache
 	WO_CACHE="$WO_CACHEDIR/nss.cache"
