@@ -154,6 +154,9 @@ open_path() {
 # (perhaps our own build tree) stay visible.
 use_cachedir() {
 	: "${WO_CACHEDIR:?WO_CACHEDIR not set}"
+	# Only inside the namespace `sandbox` made: elsewhere these mounts
+	# would land on the host.
+	[ -n "${WO_TMP:-}" ] || bail "use_cachedir outside the sandbox"
 	open_path "$WO_CACHEDIR"
 	if [ ! -d "$WO_CACHEDIR" ]; then
 		_d=$WO_CACHEDIR

@@ -89,7 +89,7 @@ case $err in *"$CR"* | *"memberships:"*) not_ok "no progress output when stderr 
 [ -f "$WO_CACHE" ] && ok "cache written" || not_ok "cache written"
 is "$(stat -c '%a %u' "$WO_CACHE")" "644 0" "cache is 0644, root"
 is "$(stat -c '%a %u' "$MAP")" "600 0" "allocation map is 0600, root"
-is "$(head -n 1 "$MAP")" "workos-idmap 1" "allocation map header"
+is "$(head -n 1 "$MAP")" "workos-idmap 2" "allocation map header"
 
 ada=$(getent passwd ada)
 uid=$(field ada 3)
@@ -101,9 +101,9 @@ is "$(grep " $ADA " "$MAP" | cut -d' ' -f3)" "$uid" "ada's uid is recorded in th
 is "$(getent group ada)" "ada:*:$uid:" "user private group ada, gid = uid"
 is "$(field mila 3)" 2001001234 "metadata uid is used"
 is "$(getent group workos-admin | cut -d: -f4)" "ada" "role group workos-admin"
-is "$(getent group workos-developer | cut -d: -f4)" "grace,mila" "role group workos-developer"
+is "$(getent group workos-developer | cut -d: -f4)" "alex,grace,mila" "role group workos-developer"
 members=$(getent group workos-users | cut -d: -f4)
-is "$(echo "$members" | tr ',' '\n' | grep -c .)" 255 "member_group holds every synced member (5 + 250)"
+is "$(echo "$members" | tr ',' '\n' | grep -c .)" 256 "member_group holds every synced member (6 + 250)"
 gid=$(getent group workos-admin | cut -d: -f3)
 if [ "$gid" -ge 2100000000 ] && [ "$gid" -le 2146999999 ]; then ok "role gid $gid in [gid_min, gid_max]"
 else not_ok "role gid $gid in [gid_min, gid_max]"; fi
@@ -115,10 +115,12 @@ warned() {
 }
 warned "user_01HQWN0DG05W2X9DM9T9RCNYR2" "invalid name (Dr.Who+root) is named"
 warned "user_01HQWME3J02Y9B660PVE9M2805" "unverified email (ursula) is named"
-warned "user_01HQWN42P0TVYRRRKFFK4GT9Y6: name alex" "colliding alex (.com) is named"
-warned "user_01HQWN7QW08Q81PAPGC1JKAD2A: name alex" "colliding alex (.org) is named"
+warned "user_01HQWN7QW08Q81PAPGC1JKAD2A: name alex belongs to WorkOS user user_01HQWN42P0TVYRRRKFFK4GT9Y6" \
+	"the newer alex (.org) is told who owns the name"
 warned "user_01HQWMKKB0X5Q05P74FWN7R0XY: name sam is already a local user" "local name sam is named"
-getent passwd alex >/dev/null; is "$?" 2 "neither alex gets the name"
+is "$(grep '^name alex ' "$MAP")" "name alex user_01HQWN42P0TVYRRRKFFK4GT9Y6" \
+	"the older alex (.com) owns the name"
+getent passwd alex >/dev/null; is "$?" 0 "and has the account"
 getent passwd ursula >/dev/null; is "$?" 2 "unverified ursula is not a user"
 is "$(getent passwd sam)" "sam:x:4321:4321:Local Sam:/home/sam:/bin/sh" "sam stays the local account"
 for u in ian paula olga; do
@@ -190,7 +192,7 @@ is "$(grep -c " $ADA $uid\$" "$MAP")" 1 "ada's UID stays recorded"
 emuctl member-add "$ADA" --role developer
 run
 is "$(field ada 3)" "$uid" "ada comes back with the same UID"
-is "$(getent group workos-developer | cut -d: -f4)" "ada,grace,mila" "and in her new role's group"
+is "$(getent group workos-developer | cut -d: -f4)" "ada,alex,grace,mila" "and in her new role's group"
 
 # --- dry run ------------------------------------------------------------------
 emuctl member-remove "$GRACE"
@@ -213,7 +215,8 @@ run --dry-run
 unchanged "--dry-run with a new member"
 echo "$out" | grep -q "^+ user newbie uid=" && ok "--dry-run shows the new member" ||
 	{ not_ok "--dry-run shows the new member"; diag "$out"; }
-is "$(echo "$out" | tail -n 1)" "allocation map: 1 new entries would be recorded" "--dry-run counts the new UID"
+is "$(echo "$out" | tail -n 1)" "allocation map: 2 new entries would be recorded" \
+	"--dry-run counts the new UID and name"
 run
 getent passwd grace >/dev/null; is "$?" 2 "the real run removes grace"
 getent passwd newbie >/dev/null && ok "the real run adds newbie" || not_ok "the real run adds newbie"

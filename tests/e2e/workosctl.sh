@@ -171,7 +171,8 @@ ctl login --config "$T/workos.conf" --user ada
 wait
 is "$rc" 1 "login: approved by grace for ada is refused"
 like "$out" "FAIL  admission      ada is not admitted" "login: says ada is not admitted"
-like "$out" "WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM is local user grace" "login: names who approved"
+like "$out" "approved by WorkOS user user_01HQWM8KS0W08FT771NK0Q7RXM; ada belongs to user_01HQWM4YK0ZQQ463A0QNBXXTP1" \
+	"login: names who approved and who owns the account"
 
 approve grace@example.com &
 ctl login --config "$T/workos.conf" --user grace --require-role admin
