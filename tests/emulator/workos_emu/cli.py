@@ -138,8 +138,12 @@ def main(argv=None):
     finally:
         api.server_close()
         ctl.server_close()
+        # Only our own: `emuctl stop` returns before this runs, and an
+        # emulator started right after may have written its file already.
         try:
-            os.unlink(info_path)
-        except FileNotFoundError:
+            with open(info_path) as f:
+                if json.load(f).get("control_url") == app.info["control_url"]:
+                    os.unlink(info_path)
+        except (FileNotFoundError, ValueError):
             pass
     return 0
