@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * workosctl user NAME: what the machine and WorkOS know about one account,
- * side by side: NSS (what sshd, id and ls see), the workos-sync cache, and
- * with an API key the person's WorkOS membership and roles.
+ * side by side: NSS (what sshd, id and ls see), the workos-sync cache, who
+ * owns the account (lib/owner.h) and whom the allocation map gave the name
+ * to, and with an API key the person's WorkOS membership and roles.
  */
 #include "autoconfig.h"
 
@@ -19,12 +20,15 @@
 #include "api.h"
 #include "cache.h"
 #include "ctl.h"
+#include "idmap.h"
+#include "owner.h"
 
 #define WHY_MAX	   (WO_ERROR_MSG_MAX + 32)
 #define GROUPS_MAX 1024
 
-/* getpwnam and getgrouplist, through glibc and nsswitch.conf. */
-static bool show_nss(struct ctl_report *r, const char *name)
+/* getpwnam and getgrouplist, through glibc and nsswitch.conf.  *uid is
+ * the UID NSS gives the name. */
+static bool show_nss(struct ctl_report *r, const char *name, uid_t *uid)
 {
 	gid_t groups[GROUPS_MAX];
 	int n = GROUPS_MAX;
@@ -41,6 +45,7 @@ static bool show_nss(struct ctl_report *r, const char *name)
 			ctl_fail(r, "nss", "%s is not known to NSS (nsswitch.conf passwd line)", name);
 		return false;
 	}
+	*uid = pw->pw_uid;
 	ctl_ok(r, "nss", "%s:%u:%u:%s:%s:%s", pw->pw_name, (unsigned)pw->pw_uid,
 	       (unsigned)pw->pw_gid, pw->pw_gecos, pw->pw_dir, pw->pw_shell);
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
@@ -135,7 +140,7 @@ static void show_workos(struct ctl_report *r, const struct ctl_opts *o, const ch
 		ctl_fail(r, "workos user", "%s", ctl_why(&err, why, sizeof(why)));
 		goto out;
 	}
-	ctl_ok(r, "workos user", "%s <%s>%s%s%s%s", user.id, user.email,
+	ctl_ok(r, "workos user", "%s <%s>%s%s%s%s", user.id, user.email ? user.email : "no email",
 	       user.first_name || user.last_name ? " " : "", user.first_name ? user.first_name : "",
 	       user.first_name && user.last_name ? " " : "", user.last_name ? user.last_name : "");
 	if (wo_member_lookup(c, workos_id, &member, &err) != 0) {
@@ -165,17 +170,65 @@ out:
 	wo_config_free(cfg);
 }
 
+/* Who owns the account as pam_workos decides it, and whom the map gave the
+ * name to (they differ while the owner is left out, or after a newcomer
+ * proposed an owned name: workos-sync's warning points here).  Returns the
+ * owner's WorkOS user id (heap) or NULL. */
+static char *show_owner(struct ctl_report *r, const char *name, bool in_nss, uid_t uid)
+{
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_owner owner = {0};
+	struct wo_idmap *map = NULL;
+	const char *recorded = NULL;
+	char why[WHY_MAX];
+
+	if (in_nss) {
+		if (wo_owner_find(&wo_owner_files_default, name, uid, &owner, &err) != 0)
+			ctl_fail(r, "owner", "%s", ctl_why(&err, why, sizeof(why)));
+		else if (owner.kind == WO_OWNER_NONE)
+			ctl_ok(r, "owner", "none: not an account WorkOS owns; pam_workos leaves it "
+					   "to other modules");
+		else
+			ctl_ok(r, "owner", "WorkOS user %s (%s)", owner.user_id,
+			       owner.kind == WO_OWNER_SYNCED ? "made by workos-sync"
+							     : "bound in " WO_OWNERS_PATH);
+	}
+	if (access(WO_IDMAP_PATH, R_OK) != 0 && errno == EACCES) {
+		ctl_info("%s is not readable by you: who the name was given to is not shown",
+			 WO_IDMAP_PATH);
+	} else if (wo_idmap_load(WO_IDMAP_PATH, &map, &err) != 0) {
+		ctl_fail(r, "name", "%s", ctl_why(&err, why, sizeof(why)));
+	} else if ((recorded = wo_idmap_owner_of(map, name)) == NULL) {
+		ctl_ok(r, "name", "%s was never given to a WorkOS user", name);
+	} else if (owner.kind == WO_OWNER_SYNCED && strcmp(recorded, owner.user_id) != 0) {
+		ctl_fail(r, "name", "the map gave %s to WorkOS user %s, but the cache says %s: "
+				    "run workos-sync",
+			 name, recorded, owner.user_id);
+	} else {
+		ctl_ok(r, "name", "given to WorkOS user %s for good%s", recorded,
+		       owner.kind == WO_OWNER_SYNCED
+			   ? ""
+			   : "; no account now (not a member, or the name is taken locally: "
+			     "see workos-sync --verbose)");
+	}
+	wo_idmap_free(map);
+	return owner.kind != WO_OWNER_NONE ? strdup(owner.user_id) : NULL;
+}
+
 int ctl_user(const struct ctl_opts *o)
 {
 	struct ctl_report r = {0};
-	char *workos_id = NULL;
+	char *workos_id = NULL, *owner_id;
+	uid_t uid = 0;
 	bool in_nss;
 	int in_cache;
 
-	in_nss = show_nss(&r, o->user);
+	in_nss = show_nss(&r, o->user, &uid);
 	in_cache = show_cache(&r, o->user, &workos_id);
-	if (in_cache == 1)
-		show_workos(&r, o, workos_id);
+	owner_id = show_owner(&r, o->user, in_nss, uid);
+	if (owner_id != NULL || in_cache == 1)
+		show_workos(&r, o, owner_id != NULL ? owner_id : workos_id);
+	free(owner_id);
 	free(workos_id);
 	if (!in_nss && in_cache != 1)
 		return CTL_EXIT_FAIL;

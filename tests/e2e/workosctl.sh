@@ -208,6 +208,25 @@ like "$out" "WorkOS user user_01HQWM4YK0ZQQ463A0QNBXXTP1, groups" "user ada: the
 like "$out" "OK    workos user    user_01HQWM4YK0ZQQ463A0QNBXXTP1 <ada@example.com> Ada Lovelace" "user ada: WorkOS user"
 like "$out" "OK    membership     active in org_01HQWKXM701NQ40YF3CW1YQMVW, roles admin" "user ada: membership and roles"
 
+like "$out" "OK    owner          WorkOS user user_01HQWM4YK0ZQQ463A0QNBXXTP1 (made by workos-sync)" \
+	"user ada: who owns the account"
+like "$out" "OK    name           ada was never given to a WorkOS user" "user ada: no map yet"
+
+# The allocation map workos-sync keeps: ada's name is ada's owner's; grace's
+# name was given to somebody else (the cache disagrees: a stale cache).
+printf 'workos-idmap 2\nuser %s 200001\nuser %s 200002\nuser user_01HQWN0DG05W2X9DM9T9RCNYR2 200009\nname ada %s\nname grace user_01HQWN0DG05W2X9DM9T9RCNYR2\n' \
+	user_01HQWM4YK0ZQQ463A0QNBXXTP1 user_01HQWM8KS0W08FT771NK0Q7RXM \
+	user_01HQWM4YK0ZQQ463A0QNBXXTP1 >"$WO_CACHEDIR/idmap"
+chmod 600 "$WO_CACHEDIR/idmap"
+ctl user --config "$T/workos.conf" ada
+like "$out" "OK    name           given to WorkOS user user_01HQWM4YK0ZQQ463A0QNBXXTP1 for good" \
+	"user ada: the map gave the name to its owner"
+ctl user --config "$T/workos.conf" grace
+is "$rc" 1 "user grace: a map and a cache that disagree is a failure"
+like "$out" "the map gave grace to WorkOS user user_01HQWN0DG05W2X9DM9T9RCNYR2, but the cache says user_01HQWM8KS0W08FT771NK0Q7RXM" \
+	"user grace: says both owners"
+rm -f "$WO_CACHEDIR/idmap"
+
 ctl user --config "$T/workos.conf" ian
 is "$rc" 1 "user ian: inactive member is a failure"
 like "$out" "FAIL  membership     not an active member" "user ian: says so"
@@ -215,6 +234,7 @@ like "$out" "FAIL  membership     not an active member" "user ian: says so"
 ctl user --config "$T/workos.conf" root
 is "$rc" 0 "user root: a local account"
 like "$out" "root is not in $WO_CACHE" "user root: not a WorkOS account"
+like "$out" "OK    owner          none: not an account WorkOS owns" "user root: owned by nobody"
 
 ctl user --config "$T/workos.conf" nosuchuser
 is "$rc" 1 "user nosuchuser: fails"
