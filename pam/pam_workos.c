@@ -106,16 +106,19 @@ static int session_identify(struct session *s, pam_handle_t *pamh, enum wo_pam_p
 			   pam_strerror(pamh, rc));
 		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_USER_UNKNOWN;
 	}
-	/* Only names a WorkOS member can have, and only accounts that exist:
-	 * nobody gets a device code (or makes us call WorkOS) for an account
-	 * that cannot log in anyway.  pam_modutil_getpwnam grows its buffer,
-	 * so a long entry is not mistaken for an unknown user. */
-	pw = wo_name_is_valid(s->user) ? pam_modutil_getpwnam(pamh, s->user) : NULL;
+	/* Only accounts that exist: nobody gets a device code (or makes us
+	 * call WorkOS) for an account that cannot log in anyway.
+	 * pam_modutil_getpwnam grows its buffer, so a long entry is not
+	 * mistaken for an unknown user. */
+	pw = pam_modutil_getpwnam(pamh, s->user);
 	if (pw == NULL) {
 		pam_syslog(pamh, LOG_NOTICE, "%s: unknown user", phase_name(phase));
 		return PAM_USER_UNKNOWN;
 	}
 	s->uid = pw->pw_uid;
+	/* A name WorkOS never gives (LDAP's "Admin", say) has no owner: the
+	 * account phase ignores it, as it does root, rather than refuse an
+	 * account that exists. */
 	if (wo_owner_find(&wo_owner_files_default, s->user, s->uid, &s->owner, &err) != 0)
 		pam_syslog(pamh, LOG_ERR, "%s: user=%s: cannot tell whether WorkOS owns it: %s",
 			   phase_name(phase), s->user, err.message);
