@@ -634,3 +634,35 @@ int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char 
 	wo_http_response_clear(&resp);
 	return rc;
 }
+
+int wo_api_list_events(struct wo_client *c, const char *events, const char *order,
+		       unsigned limit, const char *after, const char *range_start,
+		       struct wo_event_list *out, struct wo_error *err)
+{
+	struct wo_http_response resp;
+	char path[PATH_MAX_LEN], lim[16];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (need_key(c, err) != 0)
+		return -1;
+	if (events == NULL || events[0] == '\0' || order == NULL || limit < 1 || limit > 100 ||
+	    (after != NULL && range_start != NULL))
+		return wo_error_set(err, WO_ERR_SYSTEM, "internal error: bad events request");
+	snprintf(lim, sizeof(lim), "%u", limit);
+	if (after != NULL)
+		rc = build_path(path, sizeof(path), err, "/events?events=%s&order=%s&limit=%s&after=%s",
+				4, events, order, lim, after);
+	else if (range_start != NULL)
+		rc = build_path(path, sizeof(path), err,
+				"/events?events=%s&order=%s&limit=%s&range_start=%s", 4, events, order,
+				lim, range_start);
+	else
+		rc = build_path(path, sizeof(path), err, "/events?events=%s&order=%s&limit=%s", 3,
+				events, order, lim);
+	if (rc != 0 || get(c, path, "listing events", &resp, err) != 0)
+		return -1;
+	rc = wo_decode_event_list(resp.body, resp.len, out, err);
+	wo_http_response_clear(&resp);
+	return rc;
+}

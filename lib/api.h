@@ -118,4 +118,15 @@ int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char 
 			    const char *statuses, const char *after,
 			    struct wo_membership_list *out, struct wo_error *err);
 
+/* One page of GET /events (DOCS events/list.mdx, SDK listEvents): the
+ * comma list `events`, `order` sent always ("asc" or "desc": the spec's
+ * default is desc, the docs' guide reads forward, so we never rely on
+ * it), `limit` 1..100, and either `after` (an event id) or `range_start`
+ * (ISO 8601; the docs make them mutually exclusive), both optional.  No
+ * organization_id: the docs say user events are not organization
+ * specific, so a filter could hide them; the caller filters memberships. */
+int wo_api_list_events(struct wo_client *c, const char *events, const char *order,
+		       unsigned limit, const char *after, const char *range_start,
+		       struct wo_event_list *out, struct wo_error *err);
+
 #endif

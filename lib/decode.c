@@ -724,6 +724,75 @@ static int factor_list_from(struct json_object *o, const char *what, struct wo_f
 			 &l->count, &l->list_metadata, NULL, err);
 }
 
+/* --- events ------------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	enum wo_event_kind kind;
+} event_names[] = {
+    {"user.created", WO_EVENT_USER_CREATED},
+    {"user.updated", WO_EVENT_USER_UPDATED},
+    {"user.deleted", WO_EVENT_USER_DELETED},
+    {"organization_membership.created", WO_EVENT_MEMBERSHIP_CREATED},
+    {"organization_membership.updated", WO_EVENT_MEMBERSHIP_UPDATED},
+    {"organization_membership.deleted", WO_EVENT_MEMBERSHIP_DELETED},
+};
+
+static int event_from(struct json_object *o, const char *what, struct wo_event *e,
+		      struct wo_error *err)
+{
+	struct json_object *data;
+	char *name = NULL, dname[WHAT_MAX];
+	int rc = -1;
+
+	if (check_kind(o, what, "event", err) != 0 ||
+	    wo_json_id(o, what, "id", "event_", REQ, &e->id, err) != 0 ||
+	    wo_json_string(o, what, "event", REQ | IDENT, WO_SLUG_MAX, &name, err) != 0 ||
+	    wo_json_string(o, what, "created_at", REQ, WO_TIMESTAMP_MAX, &e->created_at, err) != 0)
+		goto out;
+	e->kind = WO_EVENT_OTHER;
+	for (size_t i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
+		if (strcmp(name, event_names[i].name) == 0)
+			e->kind = event_names[i].kind;
+	if (e->kind == WO_EVENT_OTHER) {
+		rc = 0; /* not ours: its data is not read at all */
+		goto out;
+	}
+	if (wo_json_object(o, what, "data", REQ, &data, err) != 0)
+		goto out;
+	snprintf(dname, sizeof(dname), "%s.data", what);
+	if (e->kind <= WO_EVENT_USER_DELETED) {
+		e->user = calloc(1, sizeof(*e->user));
+		if (e->user == NULL) {
+			out_of_memory(err);
+			goto out;
+		}
+		rc = user_from(data, dname, e->user, err);
+	} else {
+		e->membership = calloc(1, sizeof(*e->membership));
+		if (e->membership == NULL) {
+			out_of_memory(err);
+			goto out;
+		}
+		rc = membership_from(data, dname, e->membership, err);
+	}
+out:
+	free(name);
+	return rc;
+}
+
+static int event_item(struct json_object *item, const char *what, void *out, struct wo_error *err)
+{
+	return event_from(item, what, out, err);
+}
+
+static int event_list_from(struct json_object *o, const char *what, struct wo_event_list *l,
+			   struct wo_error *err)
+{
+	return list_from(o, what, sizeof(struct wo_event), event_item, (void **)&l->items,
+			 &l->count, &l->list_metadata, NULL, err);
+}
+
 DECODER(api_error, wo_api_error, "error body", api_error_from)
 DECODER(device_authorization, wo_device_authorization, "device authorization",
 	device_authorization_from)
@@ -737,3 +806,4 @@ DECODER(organization, wo_organization, "organization", organization_from)
 DECODER(membership, wo_membership, "membership", membership_from)
 DECODER(user_list, wo_user_list, "user list", user_list_from)
 DECODER(membership_list, wo_membership_list, "membership list", membership_list_from)
+DECODER(event_list, wo_event_list, "event list", event_list_from)

@@ -66,4 +66,10 @@ int wo_decode_user_list(const char *body, size_t len, struct wo_user_list *out,
 int wo_decode_membership_list(const char *body, size_t len, struct wo_membership_list *out,
 			      struct wo_error *err);
 
+/* A page of GET /events: strict like factor lists (no item is left out),
+ * except that events of names other than the six user.* and
+ * organization_membership.* ones are kept as WO_EVENT_OTHER, undecoded. */
+int wo_decode_event_list(const char *body, size_t len, struct wo_event_list *out,
+			 struct wo_error *err);
+
 #endif

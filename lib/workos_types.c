@@ -178,6 +178,28 @@ void wo_membership_list_clear(struct wo_membership_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+void wo_event_clear(struct wo_event *e)
+{
+	free(e->id);
+	free(e->created_at);
+	if (e->user != NULL)
+		wo_user_clear(e->user);
+	free(e->user);
+	if (e->membership != NULL)
+		wo_membership_clear(e->membership);
+	free(e->membership);
+	memset(e, 0, sizeof(*e));
+}
+
+void wo_event_list_clear(struct wo_event_list *l)
+{
+	for (size_t i = 0; l->items != NULL && i < l->count; i++)
+		wo_event_clear(&l->items[i]);
+	free(l->items);
+	wo_list_metadata_clear(&l->list_metadata);
+	memset(l, 0, sizeof(*l));
+}
+
 const char *wo_user_metadata(const struct wo_user *u, const char *key)
 {
 	for (size_t i = 0; i < u->metadata_count; i++)

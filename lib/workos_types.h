@@ -203,6 +203,36 @@ struct wo_membership_list {
 	size_t skipped_count;
 };
 
+/* An event of GET /events ({id, event, data, created_at, context?}; SDK
+ * EventResponseBase).  The six directory events carry their object in
+ * `user` or `membership` (decoded by the user and membership rules; a bad
+ * one fails the page: an event we cannot read must not be stepped over).
+ * Any other event name is kept as WO_EVENT_OTHER with no data, for the
+ * reader to skip. */
+enum wo_event_kind {
+	WO_EVENT_OTHER = 0,
+	WO_EVENT_USER_CREATED,
+	WO_EVENT_USER_UPDATED,
+	WO_EVENT_USER_DELETED,
+	WO_EVENT_MEMBERSHIP_CREATED,
+	WO_EVENT_MEMBERSHIP_UPDATED,
+	WO_EVENT_MEMBERSHIP_DELETED,
+};
+
+struct wo_event {
+	char *id; /* event_... */
+	enum wo_event_kind kind;
+	char *created_at;		  /* ISO 8601 text */
+	struct wo_user *user;		  /* user.* */
+	struct wo_membership *membership; /* organization_membership.* */
+};
+
+struct wo_event_list {
+	struct wo_event *items;
+	size_t count;
+	struct wo_list_metadata list_metadata;
+};
+
 void wo_device_authorization_clear(struct wo_device_authorization *d);
 void wo_user_clear(struct wo_user *u);
 void wo_impersonator_clear(struct wo_impersonator *i);
@@ -218,6 +248,8 @@ void wo_factor_list_clear(struct wo_factor_list *l);
 void wo_user_list_clear(struct wo_user_list *l);
 void wo_membership_clear(struct wo_membership *m);
 void wo_membership_list_clear(struct wo_membership_list *l);
+void wo_event_clear(struct wo_event *e);
+void wo_event_list_clear(struct wo_event_list *l);
 
 /* metadata[key] of a user, borrowed; NULL when the key is not there. */
 const char *wo_user_metadata(const struct wo_user *u, const char *key);
