@@ -199,6 +199,52 @@ static int parse_issuer(struct parse_ctx *ctx, struct wo_config *cfg, const char
 	return set_string(ctx, &cfg->token_issuer, value);
 }
 
+/* https://HOST[:PORT]/PATH[?QUERY] (http:// only for a loopback HOST): where
+ * a fleet member pulls the snapshot.  Printable ASCII, no user info or
+ * fragment; lib/url_fetch.c checks it again with libcurl's parser. */
+static int parse_snapshot_url(struct parse_ctx *ctx, struct wo_config *cfg, const char *value)
+{
+	char host[256];
+	const char *p, *end;
+	bool https = strncmp(value, "https://", 8) == 0;
+	size_t n;
+
+	if (strlen(value) > 1024)
+		return fail(ctx, "snapshot_url is longer than 1024 bytes");
+	if (!https && strncmp(value, "http://", 7) != 0)
+		return fail(ctx, "snapshot_url must be an https:// URL");
+	for (p = value; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#' ||
+		    *p == '@' || *p == '\\')
+			return fail(ctx, "snapshot_url must be a URL without spaces, user info "
+					 "or fragment");
+	p = value + (https ? 8 : 7);
+	if (*p == '[')
+		end = strchr(p, ']') ? strchr(p, ']') + 1 : p + strlen(p);
+	else
+		end = p + strcspn(p, ":/?");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= sizeof(host))
+		return fail(ctx, "snapshot_url needs a host name");
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (!is_valid_hostname(host))
+		return fail(ctx, "snapshot_url: \"%s\" is not a host name or IP address", host);
+	if (*end == ':') {
+		p = end + 1;
+		n = strspn(p, "0123456789");
+		if (n == 0 || n > 5 || (p[n] != '\0' && p[n] != '/') || strtoul(p, NULL, 10) == 0 ||
+		    strtoul(p, NULL, 10) > 65535)
+			return fail(ctx, "snapshot_url has a bad port");
+		end = p + n;
+	}
+	if (*end != '/')
+		return fail(ctx, "snapshot_url needs a path (the file, e.g. /nss.snapshot)");
+	if (!https && !wo_host_is_loopback(host))
+		return fail(ctx, "snapshot_url may use http:// only for a loopback host");
+	return set_string(ctx, &cfg->snapshot_url, value);
+}
+
 static bool is_valid_role_slug(const char *s)
 {
 	size_t len = strlen(s);
@@ -371,6 +417,10 @@ enum key_id {
 	K_ALLOW_IMPERSONATION,
 	K_TOKEN_ISSUER,
 	K_ALLOW_TOTP_ENROLLMENT,
+	K_SNAPSHOT_SIGNING_KEY,
+	K_SNAPSHOT_URL,
+	K_SNAPSHOT_PUBLIC_KEY,
+	K_SNAPSHOT_MAX_AGE,
 	K_COUNT
 };
 
@@ -400,6 +450,10 @@ static const char *const key_names[K_COUNT] = {
 	[K_ALLOW_IMPERSONATION] = "allow_impersonation",
 	[K_TOKEN_ISSUER] = "token_issuer",
 	[K_ALLOW_TOTP_ENROLLMENT] = "allow_totp_enrollment",
+	[K_SNAPSHOT_SIGNING_KEY] = "snapshot_signing_key",
+	[K_SNAPSHOT_URL] = "snapshot_url",
+	[K_SNAPSHOT_PUBLIC_KEY] = "snapshot_public_key",
+	[K_SNAPSHOT_MAX_AGE] = "snapshot_max_age",
 };
 
 /* Keys whose value may be empty; every other key needs a value. */
@@ -523,6 +577,21 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 	case K_ALLOW_TOTP_ENROLLMENT:
 		return parse_bool(ctx, "allow_totp_enrollment", value,
 				  &cfg->allow_totp_enrollment);
+	case K_SNAPSHOT_SIGNING_KEY:
+		return parse_absolute_path(ctx, "snapshot_signing_key", value,
+					   &cfg->snapshot_signing_key);
+	case K_SNAPSHOT_URL:
+		return parse_snapshot_url(ctx, cfg, value);
+	case K_SNAPSHOT_PUBLIC_KEY:
+		return parse_absolute_path(ctx, "snapshot_public_key", value,
+					   &cfg->snapshot_public_key);
+	case K_SNAPSHOT_MAX_AGE:
+		/* At least 10 minutes (a publish and a pull interval), at most a
+		 * week: a removed member's access must stay bounded. */
+		if (parse_uint(ctx, "snapshot_max_age", value, 600, 7 * 86400, &n) != 0)
+			return -1;
+		cfg->snapshot_max_age = (unsigned)n;
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -547,7 +616,13 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	cfg->qr = WO_QR_AUTO;
 	cfg->allow_impersonation = false;
 	cfg->allow_totp_enrollment = false;
+	/* Longer than a publisher's bad afternoon (an API outage, a reboot, a
+	 * broken deploy fixed within hours), shorter than a removed member
+	 * should keep access when the pipeline is broken; workos.conf(5). */
+	cfg->snapshot_max_age = 4 * 3600;
 	if (set_string(ctx, &cfg->api_key_file, WO_CONFDIR "/api_key") != 0 ||
+	    set_string(ctx, &cfg->snapshot_signing_key, WO_CONFDIR "/snapshot.key") != 0 ||
+	    set_string(ctx, &cfg->snapshot_public_key, WO_CONFDIR "/snapshot.pub") != 0 ||
 	    set_string(ctx, &cfg->api_hostname, "api.workos.com") != 0 ||
 	    set_string(ctx, &cfg->group_prefix, "workos-") != 0 ||
 	    set_string(ctx, &cfg->member_group, "workos-users") != 0 ||
@@ -592,6 +667,9 @@ void wo_config_free(struct wo_config *cfg)
 	free(cfg->api_hostname);
 	free(cfg->ca_file);
 	free(cfg->token_issuer);
+	free(cfg->snapshot_signing_key);
+	free(cfg->snapshot_url);
+	free(cfg->snapshot_public_key);
 	free(cfg->username_metadata_key);
 	wo_config_free_roles(cfg->allowed_roles);
 	free(cfg->group_prefix);

@@ -69,6 +69,16 @@ struct wo_config {
 	enum wo_qr_mode qr;
 	bool allow_impersonation;
 	bool allow_totp_enrollment; /* mode=password may enrol a new TOTP factor */
+
+	/* Fleet mode (lib/snapshot.h).  The publisher signs with
+	 * snapshot_signing_key; a member with snapshot_url set pulls instead
+	 * of asking WorkOS, verifies with snapshot_public_key, and its account
+	 * phase refuses WorkOS accounts once the installed snapshot is older
+	 * than snapshot_max_age seconds. */
+	char *snapshot_signing_key;
+	char *snapshot_url; /* NULL: not a fleet member */
+	char *snapshot_public_key;
+	unsigned snapshot_max_age;
 };
 
 /* Reads and validates a configuration file.  *out is for wo_config_free. */

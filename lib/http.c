@@ -85,6 +85,15 @@ static void curl_init_once(void)
 	}
 }
 
+int wo_http_global_init(struct wo_error *err)
+{
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_result != CURLE_OK)
+		return wo_error_set(err, WO_ERR_SYSTEM, "cannot initialise libcurl: %s",
+				    curl_easy_strerror(curl_init_result));
+	return 0;
+}
+
 /* --- time ------------------------------------------------------------------ */
 
 static struct timespec now_monotonic(void)

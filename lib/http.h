@@ -57,6 +57,10 @@ struct wo_http_stats {
 	unsigned long connects; /* new connections opened */
 };
 
+/* Initialises libcurl once per process with SSLKEYLOGFILE and OPENSSL_CONF
+ * hidden from it; for other libcurl users in lib/ (wo_http_new does it). */
+int wo_http_global_init(struct wo_error *err);
+
 /* Prepares a client for cfg's API endpoint.  *out is for wo_http_free. */
 int wo_http_new(const struct wo_config *cfg, struct wo_http **out, struct wo_error *err);
 void wo_http_free(struct wo_http *h);
