@@ -610,7 +610,9 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	cfg->uid_max = 2099999999;
 	cfg->gid_min = 2100000000;
 	cfg->gid_max = 2146999999;
-	cfg->device_timeout = 300;
+	/* The wait, then one more bounded request (the admission), ends
+	 * before sshd's default LoginGraceTime of 120 s: 100 + 10. */
+	cfg->device_timeout = 100;
 	cfg->device_max_per_address = WO_DEVICE_MAX_PER_ADDRESS;
 	cfg->device_max_per_host = WO_DEVICE_MAX_PER_HOST;
 	cfg->qr = WO_QR_AUTO;

@@ -3,8 +3,9 @@
 # The sample configuration in etc/ is accepted by the programs that read it:
 # workos.conf by our parser (through workosctl), the sshd snippet by sshd -t,
 # the sudoers snippet by visudo, the PAM stacks name only modules that
-# exist, the nsswitch lines make getent find a cached member.  Runs in a
-# private mount namespace.
+# exist and, run by pamtester, send accounts WorkOS does not own to pam_unix
+# and those it owns through pam_workos, the nsswitch lines make getent find
+# a cached member.  Runs in a private mount namespace.
 . "$top_srcdir/tests/e2e/lib.sh"
 sandbox "$@"
 
@@ -12,6 +13,12 @@ like() { # haystack needle description
 	case $1 in
 	*"$2"*) ok "$3" ;;
 	*) not_ok "$3"; printf '%s\n' "$1" | sed 's/^/#   /' ;;
+	esac
+}
+unlike() { # haystack needle description
+	case $1 in
+	*"$2"*) not_ok "$3"; printf '%s\n' "$1" | sed 's/^/#   /' ;;
+	*) ok "$3" ;;
 	esac
 }
 
@@ -46,7 +53,7 @@ for kv in "api_key_file = /etc/workos/api_key" "api_hostname = api.workos.com" \
 	"api_https = true" "http_timeout = 10" "username_from = email_localpart" \
 	"group_prefix = workos-" "member_group = workos-users" "uid_min = 2001000000" \
 	"uid_max = 2099999999" "gid_min = 2100000000" "gid_max = 2146999999" "home_dir = /home/%u" \
-	"shell = /bin/bash" "device_timeout = 300" "qr = auto" "allow_impersonation = false"; do
+	"shell = /bin/bash" "device_timeout = 100" "qr = auto" "allow_impersonation = false"; do
 	grep -qx "#$kv" "$ETC/workos.conf" || missing="$missing [$kv]"
 done
 is "$missing" "" "the sample shows the documented defaults"
@@ -83,13 +90,19 @@ eff=$("$SSHD" -T -f "$T/sshd_config" -C user=ada,host=h,addr=127.0.0.1 2>&1)
 like "$eff" "kbdinteractiveauthentication yes" "the snippet turns keyboard-interactive on"
 like "$eff" "usepam yes" "the snippet turns PAM on"
 like "$eff" "passwordauthentication no" "the snippet turns passwords off"
+# The default wait, and the one request after it, ends before sshd gives up.
+grace=$(echo "$eff" | sed -n 's/^logingracetime //p')
+dt=$(sed -n 's/^#device_timeout = //p' "$ETC/workos.conf")
+ht=$(sed -n 's/^#http_timeout = //p' "$ETC/workos.conf")
+check "default device_timeout ($dt) + http_timeout ($ht) < the snippet's LoginGraceTime ($grace)" \
+	[ "$((dt + ht))" -lt "${grace:-0}" ]
 sed 's/^#\(LoginGraceTime\|AuthenticationMethods\)/\1/' "$ETC/sshd_config.d/workos.conf" >"$T/workos-all.conf"
 printf 'Include %s\nHostKey %s\n' "$T/workos-all.conf" "$T/host_key" >"$T/sshd_config_all"
 out=$("$SSHD" -t -f "$T/sshd_config_all" 2>&1)
 is "$?$out" "0" "sshd -t accepts the snippet with its optional lines uncommented"
 eff=$("$SSHD" -T -f "$T/sshd_config_all" -C user=ada,host=h,addr=127.0.0.1 2>&1)
 like "$eff" "authenticationmethods publickey,keyboard-interactive" "the optional line asks for a key first"
-like "$eff" "logingracetime 330" "the optional LoginGraceTime is above the default device_timeout"
+like "$eff" "logingracetime 330" "the optional LoginGraceTime is the one its comment gives for device_timeout = 300"
 
 # --- sudoers --------------------------------------------------------------------------
 out=$("$VISUDO" -c -f "$ETC/sudoers.d/workos" 2>&1)
@@ -169,6 +182,85 @@ printf 'user alice:200001:200001:Alice:/home/alice:/bin/bash:user_01ALICE\ngroup
 is "$(getent passwd alice)" "alice:*:200001:200001:Alice:/home/alice:/bin/bash" "with these lines getent finds a cached member"
 is "$(getent group workos-admin)" "workos-admin:*:100001:alice" "and a cached group"
 check "and local users still" sh -c 'getent passwd root | grep -q "^root:x:0:0:"'
+
+# --- the PAM stacks at work ------------------------------------------------------------------
+# Each sample stack as shipped, under pamtester and pam_wrapper, with
+# pam_workos.so pointed at the built module and the emulator, and Debian's
+# stock common-* files: accounts WorkOS does not own (root, a passwd
+# account not in the cache, one with a name WorkOS never gives) reach
+# pam_unix and its password, pam_workos never refuses them; an account
+# WorkOS owns goes through pam_workos, and its refusal ends the login.
+. "$top_srcdir/tests/e2e/emulator.sh"
+. "$top_srcdir/tests/e2e/pam.sh"
+emu_start
+trap 'emu_stop; wo_cleanup' EXIT
+emuctl device-settings --interval 1 >/dev/null
+emu_config "device_timeout = 20" "qr = never"
+pam_accounts
+# Members' passwd entries as libnss_workos serves them ("*", no shadow
+# entry), which common-account's pam_unix accepts.
+sed -i 's/^\([^:]*\):x:/\1:*:/' "$T/passwd"
+hash=$(openssl passwd -6 local-secret) || bail "openssl passwd"
+# pam_unix takes the hash from the passwd entry when it is not "x".
+echo "root:$hash:0:0:root:/root:/bin/sh" >>"$T/passwd"
+echo "localguy:$hash:300500:300500:local:/home/localguy:/bin/sh" >>"$T/passwd"
+echo "Admin:$hash:300501:300501:mixed case:/home/Admin:/bin/sh" >>"$T/passwd"
+cat >"$T/pam.d/common-auth" <<'EOS'
+auth	[success=1 default=ignore]	pam_unix.so nullok
+auth	requisite			pam_deny.so
+auth	required			pam_permit.so
+EOS
+cat >"$T/pam.d/common-account" <<'EOS'
+account	[success=1 new_authtok_reqd=done default=ignore]	pam_unix.so
+account	requisite			pam_deny.so
+account	required			pam_permit.so
+EOS
+for f in common-session common-session-noninteractive; do
+	printf 'session\trequired\tpam_permit.so\n' >"$T/pam.d/$f"
+done
+printf 'password\trequired\tpam_deny.so\n' >"$T/pam.d/common-password"
+for svc in sshd login sudo; do
+	sed "s|pam_workos\.so|$PAM_MODULE config=$T/workos.conf|" "$ETC/pam.d/$svc" >"$T/pam.d/$svc"
+done
+check "the copies run the built module" grep -q "^auth .*$PAM_MODULE" "$T/pam.d/sshd"
+
+for svc in sshd login sudo; do
+	for u in root localguy Admin; do
+		before=$(emuctl requests | wc -l)
+		out=$(pam_answer 'say local-secret' $svc $u authenticate acct_mgmt)
+		rc=$?
+		is "$rc" 0 "pam.d/$svc: $u (not WorkOS's) logs in with its password through pam_unix"
+		like "$out" "Password:" "  pam_unix asked for it"
+		case $u in
+		Admin) ;; # PAM_USER is not a name WorkOS gives: nothing to look up
+		*) like "$out" "user=$u is not an account WorkOS owns" "  pam_workos passed it on" ;;
+		esac
+		unlike "$out" "WorkOS login as" "  no device code was shown"
+		is "$(emuctl requests | wc -l)" "$before" "  WorkOS was not asked"
+	done
+	out=$(pam_answer 'say wrong-secret' $svc localguy authenticate)
+	rc=$?
+	is "$rc" "$PAM_AUTH_ERR" "pam.d/$svc: a wrong password for localguy is refused by pam_unix"
+
+	approved_login ada@example.com "" $svc ada authenticate acct_mgmt
+	is "$rc" 0 "pam.d/$svc: ada (WorkOS's) approved by ada logs in through pam_workos" ||
+		diag "$out"
+	like "$out" "WorkOS login as ada on" "  pam_workos showed the code"
+	like "$out" "auth granted: user=ada" "  and admitted her"
+	like "$out" "account granted: user=ada" "  its account phase checked her"
+	unlike "$out" "Password:" "  pam_unix never asked"
+done
+approved_login grace@example.com "" sshd ada authenticate
+is "$rc" "$PAM_AUTH_ERR" "pam.d/sshd: ada approved by grace is refused"
+unlike "$out" "Password:" "  and the refusal ends the login: no fall-through to pam_unix"
+# workos.conf broken: the owner's login fails closed, local accounts do not notice.
+mv "$T/workos.conf" "$T/workos.conf.good"
+echo "bogus_key = 1" >"$T/workos.conf"
+out=$(pam_answer 'say local-secret' sshd root authenticate acct_mgmt)
+is "$?" 0 "pam.d/sshd, workos.conf broken: root still logs in with its password"
+out=$(pam_run sshd ada authenticate)
+is "$?" "$PAM_SERVICE_ERR" "pam.d/sshd, workos.conf broken: ada's login fails closed (PAM_SERVICE_ERR)"
+mv "$T/workos.conf.good" "$T/workos.conf"
 
 # --- installation -------------------------------------------------------------------------
 make -s -C "$top_builddir/etc" install DESTDIR="$T/inst" docdir=/usr/share/doc/pam_workos \

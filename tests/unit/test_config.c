@@ -60,7 +60,7 @@ static void test_defaults(void)
 	is_int(cfg->gid_max, 2146999999, "default gid_max");
 	is_str(cfg->home_dir, "/home/%u", "default home_dir");
 	is_str(cfg->shell, "/bin/bash", "default shell");
-	is_int(cfg->device_timeout, 300, "default device_timeout");
+	is_int(cfg->device_timeout, 100, "default device_timeout");
 	is_int(cfg->qr, WO_QR_AUTO, "default qr");
 	ok(!cfg->allow_impersonation, "default allow_impersonation is false");
 	wo_config_free(cfg);
