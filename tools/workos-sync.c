@@ -28,6 +28,7 @@
 #include "atomic_file.h"
 #include "cache.h"
 #include "config.h"
+#include "fleet.h"
 #include "idmap.h"
 #include "localdb.h"
 #include "owner.h"
@@ -74,6 +75,7 @@ static void usage(FILE *out)
 		"  --help         print this help\n"
 		"  --version      print the version\n"
 		"\n"
+		"  --publish DIR  then sign the cache into DIR/nss.snapshot (fleet publisher)\n"
 		"Exit status: 0 done, 1 configuration, 2 WorkOS API or network,\n"
 		"3 local files (cache, allocation map).  See workos-sync(8).\n",
 		WO_DEFAULT_CONFIG_PATH);
@@ -82,6 +84,7 @@ static void usage(FILE *out)
 struct options {
 	const char *config;
 	bool dry_run;
+	const char *publish; /* --publish DIR, or NULL */
 	bool verbose;
 };
 
@@ -91,6 +94,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"publish", required_argument, NULL, 'p'},
 	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -104,6 +108,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->dry_run = true;
+			break;
+		case 'p':
+			o->publish = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -146,7 +153,17 @@ int main(int argc, char **argv)
 		return status;
 	sync_ui_init(opt.verbose, isatty(STDERR_FILENO) == 1);
 
-	if (wo_config_load(opt.config, &cfg, &err) != 0 ||
+	struct wo_snapshot_key *signing_key = NULL;
+	if (wo_config_load(opt.config, &cfg, &err) != 0)
+		goto out;
+	/* A fleet member pulls the publisher's signed snapshot instead of
+	 * asking WorkOS, and needs no API key (tools/fleet.h). */
+	if (cfg->snapshot_url != NULL && opt.publish == NULL) {
+		fleet_pull(cfg, opt.dry_run, &err);
+		goto out;
+	}
+	if ((opt.publish != NULL &&
+	     fleet_publish_prepare(cfg, opt.publish, &signing_key, &err) != 0) ||
 	    wo_client_new(cfg, WO_KEY_REQUIRED, &client, &err) != 0)
 		goto out;
 	wo_http_set_trace(wo_client_http(client), sync_trace, NULL);
@@ -234,8 +251,15 @@ out:
 	sync_directory_clear(&dir);
 	wo_localdb_free(local);
 	wo_nssprobe_free(probe);
+	/* Exactly what this host now serves, for the fleet to pull. */
+	if (opt.publish != NULL &&
+	    fleet_publish(cfg, opt.publish, signing_key, map, lo, hi, &err) != 0) {
+		fprintf(stderr, "workos-sync: the local cache was updated, but publishing failed\n");
+		goto out;
+	}
 	wo_idmap_free(map);
 	wo_client_free(client);
 	wo_config_free(cfg);
 	return status;
 }
+	wo_snapshot_key_free(signing_key);
