@@ -421,6 +421,7 @@ enum key_id {
 	K_SNAPSHOT_URL,
 	K_SNAPSHOT_PUBLIC_KEY,
 	K_SNAPSHOT_MAX_AGE,
+	K_FULL_SYNC_INTERVAL,
 	K_COUNT
 };
 
@@ -454,6 +455,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_SNAPSHOT_URL] = "snapshot_url",
 	[K_SNAPSHOT_PUBLIC_KEY] = "snapshot_public_key",
 	[K_SNAPSHOT_MAX_AGE] = "snapshot_max_age",
+	[K_FULL_SYNC_INTERVAL] = "full_sync_interval",
 };
 
 /* Keys whose value may be empty; every other key needs a value. */
@@ -510,6 +512,14 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 		if (parse_uint(ctx, "http_timeout", value, 1, 300, &n) != 0)
 			return -1;
 		cfg->http_timeout = (unsigned)n;
+		return 0;
+	case K_FULL_SYNC_INTERVAL:
+		/* 0: every run lists everyone.  At most 28 days, so that the
+		 * events since the last full listing are still kept by WorkOS
+		 * (the events list reaches 30 days back). */
+		if (parse_uint(ctx, "full_sync_interval", value, 0, 28 * 86400, &n) != 0)
+			return -1;
+		cfg->full_sync_interval = (unsigned)n;
 		return 0;
 	case K_USERNAME_FROM:
 		return parse_username_from(ctx, cfg, value);
@@ -602,6 +612,7 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 {
 	cfg->api_https = true;
 	cfg->http_timeout = 10;
+	cfg->full_sync_interval = 86400;
 	cfg->username_from = WO_USERNAME_EMAIL_LOCALPART;
 	/* Above SSSD's AD ID mapping (200000-2000200000), Debian's subordinate
 	 * IDs (100000-600100000) and systemd's container ranges, below its

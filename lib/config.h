@@ -47,6 +47,9 @@ struct wo_config {
 	 * URL (http only to a loopback host), no query or fragment. */
 	char *token_issuer;
 	unsigned http_timeout;
+	/* workos-sync: seconds between full listings; runs in between apply
+	 * the Events API from a cursor (0: always a full listing). */
+	unsigned full_sync_interval;
 
 	enum wo_username_from username_from;
 	char *username_metadata_key; /* set for WO_USERNAME_METADATA */

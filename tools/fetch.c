@@ -25,8 +25,8 @@ static char *dup_or_null(const char *s)
 }
 
 /* Copies the user's fields the mapping may read into the member. */
-static int take_user(const struct wo_config *cfg, struct sync_directory *d, struct sync_member *m,
-		     struct wo_user *u)
+int sync_take_user(const struct wo_config *cfg, struct sync_directory *d, struct sync_member *m,
+		   struct wo_user *u)
 {
 	const char *meta_name = cfg->username_from == WO_USERNAME_METADATA
 				    ? wo_user_metadata(u, cfg->username_metadata_key)
@@ -116,7 +116,7 @@ static int add_member(const struct wo_config *cfg, struct sync_directory *d,
 	ms->roles = NULL;
 	ms->role_count = 0;
 	if (ms->user != NULL) {
-		if (take_user(cfg, d, m, ms->user) != 0)
+		if (sync_take_user(cfg, d, m, ms->user) != 0)
 			return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 	} else if (pending_add(need_user, d->n - 1) != 0) {
 		return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
@@ -297,7 +297,7 @@ static int fill_users(struct wo_client *c, const struct wo_config *cfg, struct s
 			}
 			u = &one;
 		}
-		int trc = take_user(cfg, d, m, u);
+		int trc = sync_take_user(cfg, d, m, u);
 		wo_user_clear(&one);
 		if (trc != 0) {
 			wo_error_set(err, WO_ERR_SYSTEM, "out of memory");

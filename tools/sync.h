@@ -40,6 +40,7 @@ struct sync_member {
 	char *meta_uid;	     /* metadata["uid"] */
 	char **roles;	     /* role slugs, never empty */
 	size_t n_roles;
+	bool needs_user; /* events.c: added by an event without its user */
 };
 
 struct sync_directory {
@@ -62,6 +63,68 @@ void sync_directory_clear(struct sync_directory *d);
  * whole, the network and the API fail the whole listing. */
 int sync_fetch(struct wo_client *c, const struct wo_config *cfg, struct sync_directory *out,
 	       struct wo_error *err);
+
+/* Copies (steals) the user's fields the mapping reads into m, whose user
+ * fields are NULL.  -1 when memory ran out. */
+struct wo_user;
+int sync_take_user(const struct wo_config *cfg, struct sync_directory *d, struct sync_member *m,
+		   struct wo_user *u);
+
+/* --- events.c: incremental sync -------------------------------------------- */
+
+struct wo_event;
+
+/* What a run keeps next to the cache (WO_SYNC_STATE_PATH, root 0600): the
+ * directory as last synced and where the events stand. */
+struct sync_state {
+	char *organization_id;
+	char *username_key; /* metadata:KEY's KEY when the directory was read, else NULL */
+	int64_t full_at;    /* when the last full listing began (epoch s) */
+	char *cursor;	    /* the last event applied or seen, NULL when none */
+	int64_t cursor_time; /* its created_at */
+	struct sync_directory dir;
+	unsigned event_requests, events_applied, events_skipped; /* this run */
+};
+
+#define WO_SYNC_STATE_PATH WO_CACHEDIR "/sync.state"
+
+void sync_state_clear(struct sync_state *st);
+
+/* Reads the state file; -1 with *why (static text) when there is none or it
+ * is refused whole: not ours, not 0600, too big, or any line malformed. */
+int sync_state_load(const char *path, struct sync_state *st, const char **why);
+
+/* Replaces the state file atomically (0600). */
+int sync_state_save(const char *path, const struct sync_state *st, struct wo_error *err);
+
+/* Applies one event to d as a full listing would show its result:
+ * memberships of cfg's organization (active → member with these roles;
+ * anything else or deleted → not), user updates and deletions of members
+ * (others are ignored: user events are not organization specific).  A
+ * member added without an embedded user gets needs_user.  The event's
+ * strings may be stolen.  -1 only when memory ran out. */
+int sync_apply_event(const struct wo_config *cfg, struct sync_directory *d, struct wo_event *ev,
+		     struct wo_error *err);
+
+/* Before a full listing: the newest event becomes the cursor (one request,
+ * order=desc&limit=1), so that nothing between it and the listing is lost;
+ * sets full_at = now.  -1 on errors a listing would not survive either. */
+int sync_events_mark(struct wo_client *c, struct sync_state *st, int64_t now,
+		     struct wo_error *err);
+
+/* Applies the events after st->cursor to st->dir (order=asc, 100 a page)
+ * and fetches the users new members need.  0 done; 1 when a full listing
+ * must be done instead (warned: cursor too old, an error status or an
+ * answer we cannot read for the events); -1 on other errors. */
+int sync_events_apply(struct wo_client *c, const struct wo_config *cfg, struct sync_state *st,
+		      int64_t now, struct wo_error *err);
+
+/* The directory for this run into st: the saved one brought up to date
+ * from the events, or (no usable state, the interval passed, force_full,
+ * the events unusable) a full listing after marking the newest event.
+ * The caller saves st after the cache is installed. */
+int sync_read_directory(struct wo_client *c, const struct wo_config *cfg, bool force_full,
+			struct sync_state *st, struct wo_error *err);
 
 /* The cache about to be written: arrays wo_cache_write takes, and the
  * strings they point to. */

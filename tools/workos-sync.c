@@ -66,11 +66,12 @@ static int exit_status(const struct wo_error *err)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: workos-sync [--config PATH] [--dry-run] [--verbose]\n"
+		"Usage: workos-sync [--config PATH] [--dry-run] [--full] [--verbose]\n"
 		"Refresh the cache of WorkOS users and groups the workos NSS module serves.\n"
 		"\n"
 		"  --config PATH  read PATH instead of %s\n"
 		"  --dry-run      print what would change, write nothing\n"
+		"  --full         list every member instead of applying the events\n"
 		"  --verbose      print requests, skipped members and a summary\n"
 		"  --help         print this help\n"
 		"  --version      print the version\n"
@@ -83,18 +84,20 @@ static void usage(FILE *out)
 
 struct options {
 	const char *config;
-	bool dry_run;
 	const char *publish; /* --publish DIR, or NULL */
+	bool dry_run;
 	bool verbose;
+	bool full;
 };
 
 /* Returns -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+	    {"publish", required_argument, NULL, 'p'},
 	    {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-	    {"publish", required_argument, NULL, 'p'},
+	    {"full", no_argument, NULL, 'f'},
 	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -114,6 +117,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'f':
+			o->full = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,7 +149,7 @@ int main(int argc, char **argv)
 	struct wo_idmap *map = NULL;
 	struct wo_localdb *local = NULL;
 	struct wo_nssprobe *probe = NULL;
-	struct sync_directory dir = {0};
+	struct sync_state st = {0};
 	struct sync_result res = {0};
 	struct wo_http_stats stats = {0};
 	int lock_fd = -1, status;
@@ -176,7 +182,8 @@ int main(int argc, char **argv)
 	if (!opt.dry_run) {
 		int stale = wo_atomic_remove_stale(WO_CACHE_DEFAULT_PATH) +
 			    wo_atomic_remove_stale(WO_IDMAP_PATH) +
-			    wo_atomic_remove_stale(WO_UID_RANGE_PATH);
+			    wo_atomic_remove_stale(WO_UID_RANGE_PATH) +
+			    wo_atomic_remove_stale(WO_SYNC_STATE_PATH);
 
 		if (stale > 0)
 			sync_note("removed %d temp files of interrupted runs", stale);
@@ -192,22 +199,22 @@ int main(int argc, char **argv)
 	    wo_nssprobe_attach(probe, local, &err) != 0)
 		goto out;
 
-	if (sync_fetch(client, cfg, &dir, &err) != 0)
+	if (sync_read_directory(client, cfg, opt.full, &st, &err) != 0)
 		goto out;
 	wo_http_get_stats(wo_client_http(client), &stats);
 	sync_note("%zu active members in %u membership pages, %u user pages, %u single users; "
 		  "%lu HTTP requests over %lu connections",
-		  dir.n, dir.membership_pages, dir.user_pages, dir.user_gets, stats.requests,
+		  st.dir.n, st.dir.membership_pages, st.dir.user_pages, st.dir.user_gets, stats.requests,
 		  stats.connects);
 
 	/* Said with or without --verbose: the admin should fix these profiles in WorkOS. */
-	if (dir.unreadable > 0 || dir.cleaned > 0)
+	if (st.dir.unreadable > 0 || st.dir.cleaned > 0)
 		sync_warn("%u members left out for data WorkOS sent that cannot be used, "
 			  "%u kept with their names cleaned",
-			  dir.unreadable, dir.cleaned);
+			  st.dir.unreadable, st.dir.cleaned);
 
-	sync_progress("mapping %zu members", dir.n);
-	if (sync_build(cfg, &dir, map, local, &res, &err) != 0 || wo_nssprobe_failed(probe, &err))
+	sync_progress("mapping %zu members", st.dir.n);
+	if (sync_build(cfg, &st.dir, map, local, &res, &err) != 0 || wo_nssprobe_failed(probe, &err))
 		goto out;
 	sync_progress_done();
 
@@ -236,6 +243,10 @@ int main(int argc, char **argv)
 	}
 	if (wo_uid_range_save(WO_UID_RANGE_PATH, lo, hi, &err) != 0)
 		goto out;
+	/* After the cache: the saved cursor is never ahead of what is installed
+	 * (a failure here replays the same events next time). */
+	if (sync_state_save(WO_SYNC_STATE_PATH, &st, &err) != 0)
+		goto out;
 	sync_note("wrote %s: %zu users, %zu groups; %zu members and %zu groups left out; "
 		  "%zu new numbers and names recorded",
 		  WO_CACHE_DEFAULT_PATH, res.n_users, res.n_groups, res.skipped_members,
@@ -248,15 +259,9 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	sync_result_clear(&res);
-	sync_directory_clear(&dir);
+	sync_state_clear(&st);
 	wo_localdb_free(local);
 	wo_nssprobe_free(probe);
-	/* Exactly what this host now serves, for the fleet to pull. */
-	if (opt.publish != NULL &&
-	    fleet_publish(cfg, opt.publish, signing_key, map, lo, hi, &err) != 0) {
-		fprintf(stderr, "workos-sync: the local cache was updated, but publishing failed\n");
-		goto out;
-	}
 	wo_idmap_free(map);
 	wo_client_free(client);
 	wo_config_free(cfg);
