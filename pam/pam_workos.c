@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -40,6 +41,7 @@
 #include "outcome.h"
 #include "owner.h"
 #include "password.h"
+#include "snapshot_state.h"
 #include "totp.h"
 
 #define PUBLIC __attribute__((visibility("default")))
@@ -289,6 +291,15 @@ static int account_check(struct session *s)
 		return wo_pam_fail(s->pamh, WO_PHASE_ACCOUNT, s->user, kept, &err);
 	}
 
+	/* A fleet member's snapshot older than snapshot_max_age may still list
+	 * someone WorkOS removed since: the bound on revocation.  NSS keeps
+	 * answering from it; only admission stops (lib/snapshot_state.h). */
+	if (s->cfg->snapshot_url != NULL &&
+	    wo_snapshot_require_fresh(WO_SNAPSHOT_STATE_PATH, (int64_t)time(NULL),
+				      s->cfg->snapshot_max_age, NULL, &err) != 0) {
+		snprintf(err.code, sizeof(err.code), "stale_snapshot");
+		return wo_pam_fail(s->pamh, WO_PHASE_ACCOUNT, s->user, id, &err);
+	}
 	if (wo_client_has_api_key(s->client)) {
 		/* The live answer: a member removed or demoted a minute ago
 		 * is refused now, not after the next sync. */

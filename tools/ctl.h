@@ -51,6 +51,8 @@ struct wo_config *ctl_load_config(struct ctl_report *r, const char *path);
 int ctl_check(const struct ctl_opts *o);
 /* The "id ranges" step of check (ctl_ranges.c). */
 void ctl_check_ranges(struct ctl_report *r, const struct wo_config *cfg);
+/* The "snapshot" step of check (ctl_snapshot.c): fleet mode. */
+void ctl_check_snapshot(struct ctl_report *r, const struct wo_config *cfg);
 int ctl_login(const struct ctl_opts *o);
 int ctl_user(const struct ctl_opts *o);
 

@@ -301,8 +301,10 @@ int ctl_check(const struct ctl_opts *o)
 	}
 	check_cache(&r);
 	check_nsswitch(&r);
-	if (cfg != NULL)
+	if (cfg != NULL) {
 		ctl_check_ranges(&r, cfg);
+		ctl_check_snapshot(&r, cfg);
+	}
 
 	if (r.failed != 0)
 		printf("%u check(s) failed\n", r.failed);
