@@ -516,6 +516,58 @@ def t_refresh(e):
           r3.get("error") == "invalid_grant", (st, r3))
 
 
+def t_revoke(e):
+    """POST /user_management/sessions/revoke as the OpenAPI spec has it
+    (UserlandSessionsController_revokeSession): {session_id} with the API
+    key, 200 without a body, 400 {message}; the session is the sid of a
+    device-flow token, which is what pam_workos ends after its decision."""
+    path = "/user_management/sessions/revoke"
+    e.ctl("device-settings", {"interval": 1, "expires_in": 300})
+    _, _, d = e.call("POST", "/user_management/authorize/device", {"client_id": e.client_id})
+    e.ctl("approve", {"code": d["user_code"], "user": "ada@example.com"})
+    st, _, a = poll(e, d["device_code"])
+    sid = jwt_parts(a["access_token"])[1]["sid"] if st == 200 else ""
+    check("device-flow token: sid names a session", st == 200 and sid.startswith("session_"),
+          (st, a))
+    before = len(e.ctl("requests", query={"path": path})["requests"])
+    st, _, b = e.call("POST", path, {"session_id": sid})
+    check("revoke without the API key: 401 {message: Unauthorized}",
+          st == 401 and b == {"message": "Unauthorized"}, (st, b))
+    st, _, b = e.call("POST", path, {"session_id": sid}, key="sk_test_wrong")
+    check("revoke with a wrong API key: 401", st == 401, (st, b))
+    st, _, b = e.call("POST", path, {"session_id": "session_01HZZZZZZZZZZZZZZZZZZZZZZZ"},
+                      key=True)
+    check("revoke of an unknown session: 400 {message} (the spec's error shape)",
+          st == 400 and isinstance(b, dict) and set(b) == {"message"}, (st, b))
+    st, _, b = e.call("POST", path, {}, key=True)
+    check("revoke without session_id: 400 {message}",
+          st == 400 and isinstance(b, dict) and "message" in b, (st, b))
+    st, _, raw = e.call("POST", path, {"session_id": sid}, key=True, raw=True)
+    check("revoke of the token's session: 200 with no body", st == 200 and raw == b"",
+          (st, raw))
+    st, _, b = e.call("POST", path, {"session_id": sid}, key=True)
+    check("revoking it again: 200", st == 200, (st, b))
+    st, _, r = e.call("POST", "/user_management/authenticate",
+                      {"grant_type": "refresh_token", "client_id": e.client_id,
+                       "refresh_token": a["refresh_token"]})
+    check("the revoked session's refresh token: invalid_grant",
+          st == 400 and r.get("error") == "invalid_grant", (st, r))
+    sess = [x for x in e.ctl("sessions")["sessions"] if x["id"] == sid]
+    check("control sessions: the token's session, revoked, with its time",
+          len(sess) == 1 and sess[0]["revoked"] is True and sess[0]["revoked_at"] and
+          sess[0]["user_id"] == "user_01HQWM4YK0ZQQ463A0QNBXXTP1", sess)
+    r = e.emuctl("sessions")
+    rows = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    check("emuctl sessions: JSON lines, oldest first, with the revoked one",
+          r.returncode == 0 and any(x["id"] == sid and x["revoked"] for x in rows) and
+          [x["created_at"] for x in rows] == sorted(x["created_at"] for x in rows), r)
+    log = e.ctl("requests", query={"path": path})["requests"][before:]
+    check("the request log has every revoke with its session_id and status",
+          [(x["params"].get("session_id"), x["status"]) for x in log] ==
+          [(sid, 401), (sid, 401), ("session_01HZZZZZZZZZZZZZZZZZZZZZZZ", 400), (None, 400),
+           (sid, 200), (sid, 200)], log)
+
+
 def t_token_faults(e, jwks):
     def token(mode):
         e.ctl("token-fault", {"mode": mode})
@@ -810,6 +862,61 @@ def t_misc(e):
     check("emuctl reset reloads the fixture", r.returncode == 0 and st == 400, (st, b))
 
 
+def t_events(e):
+    """GET /events as workos-api-sources.md f has it: `events` required,
+    order asc|desc|normal with the spec's default desc (events_order_docs=1:
+    the docs' forward reading), `after` and `range_start` mutually exclusive,
+    control changes emitting user.* and organization_membership.* with the
+    object as data, and an `after` naming an expired event refused."""
+    names = "organization_membership.created,organization_membership.updated," \
+            "organization_membership.deleted,user.created,user.updated,user.deleted"
+    st, _, b = e.call("GET", "/events", key=True)
+    check("events without `events`: 422", st == 422, (st, b))
+    e.ctl("user-add", {"user": {"email": "evt@example.com"}})
+    e.ctl("member-add", {"user": "evt@example.com", "roles": "admin"})
+    e.ctl("member-update", {"member": "evt@example.com", "status": "inactive"})
+    e.ctl("user-remove", {"user": "evt@example.com"})
+    q = "/events?events=" + names + "&limit=100"
+    st, _, asc = e.call("GET", q + "&order=asc", key=True)
+    got = [(x["event"], x["data"]["object"]) for x in asc["data"][-5:]] if st == 200 else []
+    check("control changes emit events oldest first with order=asc",
+          got == [("user.created", "user"),
+                  ("organization_membership.created", "organization_membership"),
+                  ("organization_membership.updated", "organization_membership"),
+                  ("organization_membership.deleted", "organization_membership"),
+                  ("user.deleted", "user")], got)
+    check("events carry id event_..., created_at and object event",
+          all(x["id"].startswith("event_") and x["created_at"] and x["object"] == "event"
+              for x in asc["data"]), asc)
+    st, _, dft = e.call("GET", q, key=True)
+    check("no order: the spec's default, newest first",
+          st == 200 and dft["data"] == list(reversed(asc["data"])), st)
+    e.ctl("settings", {"events_order_docs": 1})
+    st, _, docs = e.call("GET", q, key=True)
+    check("events_order_docs=1: no order reads forward",
+          st == 200 and docs["data"] == asc["data"], st)
+    e.ctl("settings", {"events_order_docs": 0})
+    first = asc["data"][-5]["id"]
+    st, _, nxt = e.call("GET", q + "&order=asc&after=" + first, key=True)
+    check("after=ID with order=asc: the newer events",
+          st == 200 and [x["id"] for x in nxt["data"]] == [x["id"] for x in asc["data"][-4:]], st)
+    st, _, b = e.call("GET", q + "&order=asc&after=" + first + "&range_start=2020-01-01T00:00:00Z",
+                      key=True)
+    check("after and range_start together: 422", st == 422, (st, b))
+    st, _, one = e.call("GET", "/events?events=" + names + "&order=desc&limit=1", key=True)
+    check("order=desc&limit=1: the newest event, with an after cursor",
+          st == 200 and one["data"][0]["id"] == asc["data"][-1]["id"] and
+          one["list_metadata"]["after"] == one["data"][0]["id"], one)
+    st, _, b = e.call("GET", q + "&order=asc&after=event_01NOPE0000000000000000000", key=True)
+    check("an after naming no kept event: 400 invalid_request_parameters",
+          st == 400 and b.get("code") == "invalid_request_parameters", (st, b))
+    e.ctl("settings", {"events_retention": 1})
+    time.sleep(1.5)
+    st, _, b = e.call("GET", q + "&order=asc&after=" + first, key=True)
+    check("events_retention: an expired cursor is refused (400)", st == 400, (st, b))
+    e.ctl("settings", {"events_retention": 0})
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="workos-emu-test-")
     state = os.path.join(tmp, "state")
@@ -826,8 +933,10 @@ def main():
         t_password(e, jwks)
         t_totp(e)
         t_refresh(e)
+        t_revoke(e)
         t_token_faults(e, jwks)
         t_lists(e)
+        t_events(e)
         t_faults(e)
         t_keepalive_and_log(e)
         t_misc(e)

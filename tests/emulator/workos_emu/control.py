@@ -1,6 +1,6 @@
 """Test-only control endpoints: plain HTTP + JSON on a second loopback port.
 
-GET  /ready /env /settings /stats /requests?path=P /latest-code?wait=S
+GET  /ready /env /settings /stats /requests?path=P /latest-code?wait=S /sessions
 POST /approve {code,user,org?} /deny {code} /expire {code}
      /device-settings {interval?,expires_in?} /settings {challenge_ttl?,...}
      /ratelimit {per_minute} /fault {path,kind,status?,retry_after?,delay_ms?,count?}
@@ -193,6 +193,16 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
 
     def c_requests(self, app, b):
         return {"requests": app.requests(b.get("path"))}
+
+    def c_sessions(self, app, b):
+        """The sessions the grants opened, oldest first: the sid of every
+        token issued, and whether POST /user_management/sessions/revoke
+        ended it."""
+        with app.state.lock:
+            rows = sorted(app.state.sessions.values(), key=lambda s: s["created_at"])
+            return {"sessions": [{k: s.get(k) for k in
+                                  ("id", "user_id", "org_id", "client_id", "method",
+                                   "revoked", "created_at", "revoked_at")} for s in rows]}
 
     def c_stats(self, app, b):
         return app.stats()
