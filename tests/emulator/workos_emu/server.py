@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 
-from . import device, directory, mfa, usermgmt
+from . import device, directory, events, mfa, usermgmt
 from .util import ApiError, dumps, iso, new_id
 
 SECRET_PARAMS = {"password", "client_secret", "code", "refresh_token", "device_code",
@@ -29,7 +29,7 @@ ROUTES = [
     ("GET", r"/user_management/organization_memberships", directory.list_memberships, True),
     ("GET", r"/organizations/([^/]+)", directory.get_org, True),
     ("GET", r"/sso/jwks/([^/]+)", directory.jwks, False),
-    ("GET", r"/events", directory.list_events, True),
+    ("GET", r"/events", events.list_events, True),
     ("POST", r"/audit_logs/events", directory.audit_log_event, True),
     ("POST", r"/user_management/sessions/revoke", directory.revoke_session, True),
 ]

@@ -35,6 +35,14 @@ DEFAULT_SETTINGS = {
     # user, no organization_id); 0, the default: the spec's body (user,
     # organization_id, tokens, authentication_method).  Both are WorkOS's.
     "device_docs_body": 0,
+    # GET /events without `order`: 0, the default, answers as the OpenAPI
+    # spec says (default desc, newest first); 1 as the docs' events-API
+    # guide reads ("provide the ID of the latest processed event in the
+    # after parameter": oldest first, forward).  Clients must send `order`.
+    "events_order_docs": 0,
+    # Seconds an event stays listed (WorkOS: 30 days in a list); older ones
+    # are gone, and an `after` naming one is refused.  0 = keep every event.
+    "events_retention": 0,
 }
 
 MEMBER_STATUSES = ("active", "inactive", "pending")
