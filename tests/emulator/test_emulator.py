@@ -862,6 +862,61 @@ def t_misc(e):
     check("emuctl reset reloads the fixture", r.returncode == 0 and st == 400, (st, b))
 
 
+def t_events(e):
+    """GET /events as workos-api-sources.md f has it: `events` required,
+    order asc|desc|normal with the spec's default desc (events_order_docs=1:
+    the docs' forward reading), `after` and `range_start` mutually exclusive,
+    control changes emitting user.* and organization_membership.* with the
+    object as data, and an `after` naming an expired event refused."""
+    names = "organization_membership.created,organization_membership.updated," \
+            "organization_membership.deleted,user.created,user.updated,user.deleted"
+    st, _, b = e.call("GET", "/events", key=True)
+    check("events without `events`: 422", st == 422, (st, b))
+    e.ctl("user-add", {"user": {"email": "evt@example.com"}})
+    e.ctl("member-add", {"user": "evt@example.com", "roles": "admin"})
+    e.ctl("member-update", {"member": "evt@example.com", "status": "inactive"})
+    e.ctl("user-remove", {"user": "evt@example.com"})
+    q = "/events?events=" + names + "&limit=100"
+    st, _, asc = e.call("GET", q + "&order=asc", key=True)
+    got = [(x["event"], x["data"]["object"]) for x in asc["data"][-5:]] if st == 200 else []
+    check("control changes emit events oldest first with order=asc",
+          got == [("user.created", "user"),
+                  ("organization_membership.created", "organization_membership"),
+                  ("organization_membership.updated", "organization_membership"),
+                  ("organization_membership.deleted", "organization_membership"),
+                  ("user.deleted", "user")], got)
+    check("events carry id event_..., created_at and object event",
+          all(x["id"].startswith("event_") and x["created_at"] and x["object"] == "event"
+              for x in asc["data"]), asc)
+    st, _, dft = e.call("GET", q, key=True)
+    check("no order: the spec's default, newest first",
+          st == 200 and dft["data"] == list(reversed(asc["data"])), st)
+    e.ctl("settings", {"events_order_docs": 1})
+    st, _, docs = e.call("GET", q, key=True)
+    check("events_order_docs=1: no order reads forward",
+          st == 200 and docs["data"] == asc["data"], st)
+    e.ctl("settings", {"events_order_docs": 0})
+    first = asc["data"][-5]["id"]
+    st, _, nxt = e.call("GET", q + "&order=asc&after=" + first, key=True)
+    check("after=ID with order=asc: the newer events",
+          st == 200 and [x["id"] for x in nxt["data"]] == [x["id"] for x in asc["data"][-4:]], st)
+    st, _, b = e.call("GET", q + "&order=asc&after=" + first + "&range_start=2020-01-01T00:00:00Z",
+                      key=True)
+    check("after and range_start together: 422", st == 422, (st, b))
+    st, _, one = e.call("GET", "/events?events=" + names + "&order=desc&limit=1", key=True)
+    check("order=desc&limit=1: the newest event, with an after cursor",
+          st == 200 and one["data"][0]["id"] == asc["data"][-1]["id"] and
+          one["list_metadata"]["after"] == one["data"][0]["id"], one)
+    st, _, b = e.call("GET", q + "&order=asc&after=event_01NOPE0000000000000000000", key=True)
+    check("an after naming no kept event: 400 invalid_request_parameters",
+          st == 400 and b.get("code") == "invalid_request_parameters", (st, b))
+    e.ctl("settings", {"events_retention": 1})
+    time.sleep(1.5)
+    st, _, b = e.call("GET", q + "&order=asc&after=" + first, key=True)
+    check("events_retention: an expired cursor is refused (400)", st == 400, (st, b))
+    e.ctl("settings", {"events_retention": 0})
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="workos-emu-test-")
     state = os.path.join(tmp, "state")
@@ -881,6 +936,7 @@ def main():
         t_revoke(e)
         t_token_faults(e, jwks)
         t_lists(e)
+        t_events(e)
         t_faults(e)
         t_keepalive_and_log(e)
         t_misc(e)
