@@ -153,7 +153,9 @@ int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const ch
 	if (wo_api_verify_access_token(c, auth->access_token, NULL, &claims, err) != 0)
 		return -1;
 	snprintf(out->user_id, sizeof(out->user_id), "%s", claims.sub);
-	if (claims.sid != NULL)
+	/* A sid that does not fit is left out: ending a truncated id would
+	 * only earn a 400. */
+	if (claims.sid != NULL && strlen(claims.sid) < sizeof(out->session_id))
 		snprintf(out->session_id, sizeof(out->session_id), "%s", claims.sid);
 
 	if (auth->user.id != NULL && strcmp(auth->user.id, claims.sub) != 0) {
@@ -198,4 +200,17 @@ out:
 	wo_member_roles_clear(&member);
 	wo_jwt_claims_clear(&claims);
 	return rc;
+}
+
+int wo_admission_end_session(struct wo_client *c, const struct wo_admission *adm,
+			     struct wo_error *err)
+{
+	if (!wo_client_has_api_key(c) || adm->session_id[0] == '\0')
+		return 0;
+	/* Its own bound, whatever the login's steps left on the clock: one
+	 * request, never more than http_timeout. */
+	wo_http_set_deadline(wo_client_http(c), wo_client_config(c)->http_timeout);
+	if (wo_api_revoke_session(c, adm->session_id, err) != 0)
+		return -1;
+	return 1;
 }

@@ -49,6 +49,16 @@ struct wo_member_roles {
 int wo_admit(struct wo_client *c, const struct wo_authentication *auth, const char *owner_id,
 	     char *const *require_roles, struct wo_admission *out, struct wo_error *err);
 
+/* After the decision, admitted or refused: ends the WorkOS session the
+ * login created (adm->session_id, from the verified token), since nothing
+ * uses it afterwards and a live session is one more thing to steal.  Needs
+ * the API key: returns 0 without one or without a session id (nothing
+ * done), 1 when WorkOS ended it, -1 with err when it could not.  Bounded
+ * by http_timeout.  Best effort: callers log a failure and carry on, it
+ * never changes the decision. */
+int wo_admission_end_session(struct wo_client *c, const struct wo_admission *adm,
+			     struct wo_error *err);
+
 /* Step 4 alone, for the account phase: asks the memberships API whether
  * user_id is an active member of the configured organization, and with
  * which roles.  *out is for wo_member_roles_clear. */

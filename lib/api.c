@@ -438,6 +438,30 @@ int wo_api_authenticate_organization(struct wo_client *c, const char *pending_to
 	return authenticate(c, &body, "selecting the organization", out, api_err, err);
 }
 
+/* --- sessions ----------------------------------------------------------------------------- */
+
+int wo_api_revoke_session(struct wo_client *c, const char *session_id, struct wo_error *err)
+{
+	struct wo_http_response resp;
+	struct wo_body body;
+
+	if (need_key(c, err) != 0)
+		return -1;
+	if (session_id == NULL || session_id[0] == '\0')
+		return wo_error_set(err, WO_ERR_SYSTEM, "internal error: no session to end");
+	/* SPEC POST /user_management/sessions/revoke (UserlandRevokeSessionDto:
+	 * session_id required, return_to optional and only for browsers);
+	 * SDK revokeSession posts {session_id} and returns nothing.  The 200
+	 * has no body: there is nothing to decode. */
+	wo_body_init(&body);
+	wo_body_string(&body, "session_id", session_id);
+	if (post(c, "/user_management/sessions/revoke", &body, true, "ending the WorkOS session",
+		 &resp, NULL, err) != 0)
+		return -1;
+	wo_http_response_clear(&resp);
+	return 0;
+}
+
 /* --- MFA ------------------------------------------------------------------------------- */
 
 int wo_api_challenge_factor(struct wo_client *c, const char *factor_id, struct wo_challenge *out,

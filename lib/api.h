@@ -88,6 +88,16 @@ int wo_api_authenticate_organization(struct wo_client *c, const char *pending_to
 				     const char *organization_id, struct wo_authentication *out,
 				     struct wo_api_error *api_err, struct wo_error *err);
 
+/* --- sessions ------------------------------------------------------------------- */
+
+/* Ends the WorkOS session `session_id` (an access token's sid claim):
+ * POST /user_management/sessions/revoke {"session_id"} with the API key,
+ * 200 with no body (OpenAPI spec UserlandSessionsController_revokeSession;
+ * the Node SDK's userManagement.revokeSession).  An unknown id is a 400
+ * {"message"}: WO_ERR_HTTP with http_status 400.  Sent once, never
+ * retried after a failure (a POST). */
+int wo_api_revoke_session(struct wo_client *c, const char *session_id, struct wo_error *err);
+
 /* --- MFA ---------------------------------------------------------------------- */
 
 int wo_api_challenge_factor(struct wo_client *c, const char *factor_id, struct wo_challenge *out,

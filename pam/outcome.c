@@ -73,3 +73,21 @@ void wo_pam_admitted(pam_handle_t *pamh, enum wo_pam_phase phase, const char *us
 	pam_syslog(pamh, LOG_INFO, "%s granted: user=%s workos_user=%s role=%s via=%s",
 		   phase_name(phase), user, workos_user, role[0] ? role : "-", how);
 }
+
+void wo_pam_end_session(pam_handle_t *pamh, struct wo_client *client, const char *user,
+			const struct wo_admission *adm, bool debug)
+{
+	struct wo_error err = WO_ERROR_INIT;
+	int r = wo_admission_end_session(client, adm, &err);
+
+	/* A session id names a session, it does not open one: unlike the
+	 * tokens, it may be logged. */
+	if (r < 0)
+		pam_syslog(pamh, LOG_WARNING,
+			   "auth: user=%s: WorkOS session %s could not be ended (the decision "
+			   "stands): %s",
+			   user, adm->session_id, err.message);
+	else if (r > 0 && debug)
+		pam_syslog(pamh, LOG_DEBUG, "auth: user=%s: WorkOS session %s ended", user,
+			   adm->session_id);
+}

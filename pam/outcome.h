@@ -20,6 +20,7 @@
 
 #include <security/pam_modules.h>
 
+#include "admission.h"
 #include "error.h"
 
 enum wo_pam_phase {
@@ -35,5 +36,12 @@ int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 /* Logs a success. */
 void wo_pam_admitted(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 		     const char *workos_user, const char *role, const char *how);
+
+/* Once auth has decided, ends the WorkOS session the login created
+ * (wo_admission_end_session: with the API key only).  A failure is logged
+ * (LOG_WARNING) and changes nothing: the decision stands.  Success is
+ * logged only with `debug`. */
+void wo_pam_end_session(pam_handle_t *pamh, struct wo_client *client, const char *user,
+			const struct wo_admission *adm, bool debug);
 
 #endif

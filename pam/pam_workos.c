@@ -183,14 +183,15 @@ static int authenticate_device(struct session *s)
 			   "account belongs to WorkOS user %s",
 			   s->user, adm.user_id, s->owner.user_id);
 	wo_authentication_clear(&auth);
-	if (rc != 0)
-		return wo_pam_fail(s->pamh, WO_PHASE_AUTH, s->user, adm.user_id, &err);
-	rc = wo_pam_keep_workos_user(s->pamh, s->user, adm.user_id);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, adm.user_id, adm.role,
-			adm.roles_from_api ? "device+api" : "device+token");
-	return PAM_SUCCESS;
+	if (rc != 0) {
+		rc = wo_pam_fail(s->pamh, WO_PHASE_AUTH, s->user, adm.user_id, &err);
+	} else if ((rc = wo_pam_keep_workos_user(s->pamh, s->user, adm.user_id)) == PAM_SUCCESS) {
+		wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, adm.user_id, adm.role,
+				adm.roles_from_api ? "device+api" : "device+token");
+	}
+	/* Decided: the WorkOS session behind the token has no further use. */
+	wo_pam_end_session(s->pamh, s->client, s->user, &adm, s->args.debug);
+	return rc;
 }
 
 PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -303,14 +303,15 @@ static int admit(struct flow *f)
 			   f->user, adm.user_id, f->owner_id);
 		wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 	}
-	if (rc != 0)
-		return wo_pam_fail(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, &f->err);
-	rc = wo_pam_keep_workos_user(f->pamh, f->user, adm.user_id);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	wo_pam_admitted(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, adm.role,
-			f->used_totp ? "password+totp+api" : "password+api");
-	return PAM_SUCCESS;
+	if (rc != 0) {
+		rc = wo_pam_fail(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, &f->err);
+	} else if ((rc = wo_pam_keep_workos_user(f->pamh, f->user, adm.user_id)) == PAM_SUCCESS) {
+		wo_pam_admitted(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, adm.role,
+				f->used_totp ? "password+totp+api" : "password+api");
+	}
+	/* Decided: the WorkOS session behind the token has no further use. */
+	wo_pam_end_session(f->pamh, f->client, f->user, &adm, f->args->debug);
+	return rc;
 }
 
 int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const char *owner_id,

@@ -107,6 +107,30 @@ static enum wo_client_key key_mode(const struct wo_config *cfg)
 	return WO_KEY_OPTIONAL;
 }
 
+/* What pam_workos does once it has decided (lib/admission.h): end the
+ * WorkOS session the login opened, with the API key.  Never changes the
+ * outcome. */
+static void end_session(struct ctl_report *r, struct wo_client *c, const struct wo_admission *adm)
+{
+	struct wo_error err = WO_ERROR_INIT;
+	char why[WHY_MAX];
+	int rc;
+
+	if (adm->session_id[0] == '\0')
+		return;
+	rc = wo_admission_end_session(c, adm, &err);
+	if (rc > 0)
+		ctl_ok(r, "session", "WorkOS session %s ended: nothing uses it after the decision",
+		       adm->session_id);
+	else if (rc < 0)
+		ctl_warn(r, "session",
+			 "WorkOS session %s could not be ended (the decision stands): %s",
+			 adm->session_id, ctl_why(&err, why, sizeof(why)));
+	else
+		ctl_info("without the API key, WorkOS session %s stays open until it expires",
+			 adm->session_id);
+}
+
 int ctl_login(const struct ctl_opts *o)
 {
 	struct ctl_report r = {0};
@@ -195,12 +219,14 @@ int ctl_login(const struct ctl_opts *o)
 		if (adm.user_id[0] != '\0' && strcmp(adm.user_id, owner.user_id) != 0)
 			ctl_info("approved by WorkOS user %s; %s belongs to %s", adm.user_id, name,
 				 owner.user_id);
-		goto out;
+	} else {
+		ctl_ok(&r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name,
+		       adm.user_id, adm.role,
+		       adm.roles_from_api ? "membership confirmed by the API"
+					  : "membership from the token");
+		rc = CTL_EXIT_OK;
 	}
-	ctl_ok(&r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name, adm.user_id,
-	       adm.role,
-	       adm.roles_from_api ? "membership confirmed by the API" : "membership from the token");
-	rc = CTL_EXIT_OK;
+	end_session(&r, c, &adm);
 out:
 	wo_device_slot_release(slot);
 	wo_authentication_clear(&auth);

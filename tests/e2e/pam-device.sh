@@ -126,7 +126,42 @@ approved_login mila@example.com "" workos-admin mila authenticate
 is "$rc" "$PAM_AUTH_ERR" "member+developer refused by require_role=admin (roles from API)"
 approved_login mila@example.com "" workos mila authenticate
 is "$rc" 0 "mila admitted without role requirement (API key)"
+
+# --- once decided, the login's WorkOS session is ended (API key only) ---------
+# POST /user_management/sessions/revoke {session_id: the token's sid}; the
+# emulator's sessions are the sids of the tokens it issued, newest last.
+latest_sid() { emuctl sessions | tail -n 1 | json_field id; }
+revokes_of() { # sid: the statuses of the revokes the emulator saw for it
+	emuctl requests --path /user_management/sessions/revoke | "$PYTHON3" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+print(" ".join(str(r["status"]) for r in rows if r["params"].get("session_id") == sys.argv[1]))
+' "$1"
+}
+approved_login ada@example.com "" workos ada authenticate
+sid=$(latest_sid)
+is "$rc" 0 "with the API key: ada admitted"
+is "$(revokes_of "$sid")" "200" "  her login's session ($sid) was ended, once"
+is "$(emuctl sessions | grep "\"$sid\"" | json_field revoked)" "True" \
+	"  the emulator has it revoked"
+approved_login grace@example.com "" workos ada authenticate
+sid=$(latest_sid)
+is "$rc" "$PAM_AUTH_ERR" "with the API key: ada's login approved by grace is refused"
+is "$(revokes_of "$sid")" "200" "  and that login's session ($sid) is ended too, once"
+emuctl fault /user_management/sessions/revoke --status 500 >/dev/null
+approved_login ada@example.com "" workos ada authenticate
+sid=$(latest_sid)
+is "$rc" 0 "a 500 on revoke: ada is still admitted" || diag "$out"
+is "$(revokes_of "$sid")" "500" "  one attempt, not repeated (a POST)"
+like "$out" "WorkOS session $sid could not be ended (the decision stands)" \
+	"  the failure is logged with the session id"
+emuctl clear-faults >/dev/null
 rm -f "$T/api_key"
+before=$(emuctl requests --path /user_management/sessions/revoke | wc -l)
+approved_login ada@example.com "" workos ada authenticate
+is "$rc" 0 "without the API key: ada admitted"
+is "$(emuctl requests --path /user_management/sessions/revoke | wc -l)" "$before" \
+	"  and no session is ended (revoking needs the key)"
 
 # --- impersonation -----------------------------------------------------------
 emuctl token-fault impersonated >/dev/null

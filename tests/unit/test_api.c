@@ -20,6 +20,7 @@
 #include "tap.h"
 
 #define SYNTHETIC 250
+#define REVOKE_PATH "/user_management/sessions/revoke"
 
 /* From the fixture. */
 #define ADA_ID	     "user_01HQWM4YK0ZQQ463A0QNBXXTP1"
@@ -1082,6 +1083,88 @@ static void test_admission(void)
 	emu_ctl(&emu, "token-fault", "{\"mode\":\"off\"}");
 }
 
+/* The last logged revoke's session_id ("" when none). */
+static void last_revoked(char *buf, size_t size)
+{
+	json_object *holder, *arr = emu_requests(&emu, REVOKE_PATH, &holder), *r, *params, *v;
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	buf[0] = '\0';
+	if (n > 0 && (r = json_object_array_get_idx(arr, n - 1)) != NULL &&
+	    json_object_object_get_ex(r, "params", &params) &&
+	    json_object_object_get_ex(params, "session_id", &v))
+		snprintf(buf, size, "%s", json_object_get_string(v));
+	json_object_put(holder);
+}
+
+static void test_revoke(void)
+{
+	struct cli k;
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_admission adm, none = {0};
+	char seen[128];
+	int before;
+
+	emu_reset(&emu);
+	if (!open_cli(&k, NULL, WO_KEY_REQUIRED))
+		return;
+	ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
+	   "revoke: ada admitted (%s)", err.message);
+	ok(strncmp(adm.session_id, "session_", 8) == 0,
+	   "  the admission carries the token's sid (%s)", adm.session_id);
+	ok(wo_api_revoke_session(k.c, adm.session_id, &err) == 0, "revoke the session: ok (%s)",
+	   err.message);
+	is_int(emu_count_requests(&emu, REVOKE_PATH), 1, "  one POST %s", REVOKE_PATH);
+	last_revoked(seen, sizeof(seen));
+	is_str(seen, adm.session_id, "  with the token's sid as session_id");
+
+	wo_error_clear(&err);
+	ok(wo_api_revoke_session(k.c, "session_01HZZZZZZZZZZZZZZZZZZZZZZZ", &err) == -1,
+	   "an unknown session: refused");
+	ok(err.kind == WO_ERR_HTTP && err.http_status == 400, "  as the spec's 400 {message} (%s)",
+	   err.message);
+	like(err.message, "Session not found", "  WorkOS's message is quoted");
+
+	/* A refusal after the token verified still ends the session. */
+	ok(admit_via_device(&k, "grace@example.com", ADA_ID, NULL, &adm, &err) == -1 &&
+		   strcmp(err.code, "wrong_user") == 0,
+	   "grace refused for ada's account");
+	before = emu_count_requests(&emu, REVOKE_PATH);
+	wo_error_clear(&err);
+	is_int(wo_admission_end_session(k.c, &adm, &err), 1, "  its session ended (%s)",
+	       err.message);
+	last_revoked(seen, sizeof(seen));
+	is_str(seen, adm.session_id, "  the refused login's sid");
+	is_int(emu_count_requests(&emu, REVOKE_PATH), before + 1, "  one request");
+	is_int(wo_admission_end_session(k.c, &none, &err), 0, "no session id: nothing to end");
+	is_int(emu_count_requests(&emu, REVOKE_PATH), before + 1, "  and nothing sent");
+
+	/* A POST is sent once: a 500 is reported, not retried. */
+	ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
+	   "ada admitted again");
+	emu_fault(&emu, REVOKE_PATH, "status", 500, -1, 0, 1);
+	before = emu_count_requests(&emu, REVOKE_PATH);
+	wo_error_clear(&err);
+	is_int(wo_admission_end_session(k.c, &adm, &err), -1, "a 500 on revoke: -1");
+	ok(err.http_status == 500 && wo_error_is_unavailable(&err), "  WorkOS unavailable (%s)",
+	   err.message);
+	is_int(emu_count_requests(&emu, REVOKE_PATH), before + 1, "  sent once, not retried");
+	close_cli(&k);
+
+	if (open_cli(&k, NULL, WO_KEY_NONE)) {
+		ok(admit_via_device(&k, "ada@example.com", ADA_ID, NULL, &adm, &err) == 0,
+		   "without an API key: ada admitted (%s)", err.message);
+		before = emu_count_requests(&emu, REVOKE_PATH);
+		wo_error_clear(&err);
+		ok(wo_api_revoke_session(k.c, adm.session_id, &err) == -1 &&
+			   err.kind == WO_ERR_CONFIG,
+		   "  wo_api_revoke_session needs the key (%s)", err.message);
+		is_int(wo_admission_end_session(k.c, &adm, &err), 0, "  nothing to end without it");
+		is_int(emu_count_requests(&emu, REVOKE_PATH), before, "  and nothing sent");
+		close_cli(&k);
+	}
+}
+
 int main(void)
 {
 	static const char *const args[] = {"--synthetic-members", "250", NULL};
@@ -1097,6 +1180,7 @@ int main(void)
 	test_bad_credentials();
 	test_device_login();
 	test_admission();
+	test_revoke();
 	emu_stop(&emu);
 	curl_global_cleanup();
 	return done_testing();
