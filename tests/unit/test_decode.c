@@ -1574,6 +1574,78 @@ static void test_alloc_failure(void)
 }
 #endif
 
+/* GET /events pages: the six directory events decode their data with the
+ * user and membership rules, other names are kept undecoded, a bad event
+ * fails the page (it must not be stepped over). */
+static void test_events(void)
+{
+	static const char page[] =
+	    "{\"object\":\"list\",\"data\":["
+	    "{\"object\":\"event\",\"id\":\"event_01A\",\"event\":\"user.updated\","
+	    "\"created_at\":\"2026-01-02T03:04:05.000Z\",\"data\":{\"object\":\"user\","
+	    "\"id\":\"user_01A\",\"email\":\"a@example.com\",\"first_name\":\"A\"}},"
+	    "{\"id\":\"event_01B\",\"event\":\"organization_membership.deleted\","
+	    "\"created_at\":\"2026-01-02T03:04:06.000Z\",\"data\":{\"object\":"
+	    "\"organization_membership\",\"id\":\"om_01B\",\"user_id\":\"user_01B\","
+	    "\"organization_id\":\"org_01\",\"status\":\"active\",\"role\":{\"slug\":\"admin\"}},"
+	    "\"context\":{}},"
+	    "{\"id\":\"event_01C\",\"event\":\"dsync.user.created\","
+	    "\"created_at\":\"2026-01-02T03:04:07.000Z\",\"data\":{\"whatever\":[1,2]}}],"
+	    "\"list_metadata\":{\"after\":\"event_01C\"}}";
+	struct wo_event_list l;
+	struct wo_error err = WO_ERROR_INIT;
+
+	ok(wo_decode_event_list(page, strlen(page), &l, &err) == 0, "event list decodes");
+	ok(l.count == 3, "three events");
+	ok(l.count == 3 && l.items[0].kind == WO_EVENT_USER_UPDATED && l.items[0].user != NULL &&
+	       strcmp(l.items[0].user->email, "a@example.com") == 0 && l.items[0].membership == NULL,
+	   "user.updated carries the user");
+	ok(l.count == 3 && l.items[1].kind == WO_EVENT_MEMBERSHIP_DELETED &&
+	       l.items[1].membership != NULL && strcmp(l.items[1].membership->id, "om_01B") == 0 &&
+	       l.items[1].membership->role_count == 1,
+	   "organization_membership.deleted carries the membership");
+	ok(l.count == 3 && l.items[2].kind == WO_EVENT_OTHER && l.items[2].user == NULL &&
+	       l.items[2].membership == NULL && strcmp(l.items[2].id, "event_01C") == 0,
+	   "another event name: kept as other, data not read");
+	ok(l.list_metadata.after != NULL && strcmp(l.list_metadata.after, "event_01C") == 0,
+	   "after cursor");
+	wo_event_list_clear(&l);
+
+	static const char *const bad[] = {
+	    /* an id without the event_ prefix */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"ev_1\",\"event\":\"user.deleted\","
+	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"data\":{\"id\":\"user_01A\"}}],"
+	    "\"list_metadata\":{}}",
+	    /* a user event whose data is a membership */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.deleted\","
+	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"data\":{\"object\":\"organization_membership\","
+	    "\"id\":\"om_1\"}}],\"list_metadata\":{}}",
+	    /* no data */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.updated\","
+	    "\"created_at\":\"2026-01-02T03:04:05Z\"}],\"list_metadata\":{}}",
+	    /* no created_at */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.updated\","
+	    "\"data\":{\"id\":\"user_01A\"}}],\"list_metadata\":{}}",
+	    /* a membership with a bad status */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":"
+	    "\"organization_membership.updated\",\"created_at\":\"2026-01-02T03:04:05Z\","
+	    "\"data\":{\"id\":\"om_1\",\"user_id\":\"user_1\",\"organization_id\":\"org_1\","
+	    "\"status\":\"act ive\",\"role\":{\"slug\":\"a\"}}}],\"list_metadata\":{}}",
+	    /* an event name with a control character */
+	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.\\u0001\","
+	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"data\":{}}],\"list_metadata\":{}}",
+	    /* an empty after cursor */
+	    "{\"object\":\"list\",\"data\":[],\"list_metadata\":{\"after\":\"\"}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&l, 0xa5, sizeof(l));
+		wo_error_clear(&err);
+		ok(wo_decode_event_list(bad[i], strlen(bad[i]), &l, &err) == -1 &&
+		       err.kind == WO_ERR_DECODE && all_zero(&l, sizeof(l)),
+		   "bad event page %zu refused whole, output zeroed (%s)", i, err.message);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static char dir[4096];
@@ -1596,6 +1668,7 @@ int main(int argc, char **argv)
 	test_mfa();
 	test_organization();
 	test_lists();
+	test_events();
 	test_list_bounds();
 	test_hostile_all();
 #if ALLOC_FAIL_TESTS
