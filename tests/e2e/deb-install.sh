@@ -104,8 +104,6 @@ like "$first" "pam_workos.so" "enabled: pam_workos runs before pam_unix (members
 check "enabled: accounts WorkOS does not own go on to pam_unix (user_unknown=ignore)" \
 	grep -Eq '^auth[[:space:]]+\[success=[0-9]+ user_unknown=ignore default=die\][[:space:]]+pam_workos\.so' \
 	/etc/pam.d/common-auth
-cp /etc/pam.d/common-auth "$T/common-auth.enabled"
-cp /etc/pam.d/common-account "$T/common-account.enabled"
 chmod 0700 /etc/workos
 sh -e "$T/pam.ctl/postinst" configure >/dev/null 2>&1
 is "$(stat -c '%a' /etc/workos)" 700 "a second configure keeps the admin's mode"
@@ -148,40 +146,6 @@ rc=$?
 wait
 is "$rc" "$PAM_AUTH_ERR" "installed pam_workos.so: ada approved by grace is refused"
 
-# The common-auth and common-account pam-auth-update wrote with the profile
-# enabled, the module pointed at the unpacked one: root and a passwd
-# account WorkOS does not own log in with their passwords through pam_unix,
-# without a word to WorkOS; ada goes through pam_workos.
-for f in common-auth common-account; do
-	sed "s|pam_workos\.so|$MOD config=$T/workos.conf|" "$T/$f.enabled" >"$T/pam.d/$f"
-done
-printf '@include common-auth\n@include common-account\n' >"$T/pam.d/profile"
-sed -i 's/^\([^:]*\):x:/\1:*:/' "$T/passwd" # as libnss_workos serves members
-hash=$(openssl passwd -6 local-secret) || bail "openssl passwd"
-echo "root:$hash:0:0:root:/root:/bin/sh" >>"$T/passwd"
-echo "localguy:$hash:300500:300500:local:/home/localguy:/bin/sh" >>"$T/passwd"
-for u in root localguy; do
-	before=$(emuctl requests | wc -l)
-	out=$(pam_answer 'say local-secret' profile $u authenticate acct_mgmt)
-	is "$?" 0 "profile enabled: $u logs in with its password through pam_unix"
-	like "$out" "user=$u is not an account WorkOS owns" "  pam_workos passed it on"
-	is "$(emuctl requests | wc -l)" "$before" "  WorkOS was not asked"
-done
-out=$(pam_answer 'say wrong-secret' profile localguy authenticate)
-is "$?" "$PAM_AUTH_ERR" "profile enabled: a wrong password is refused by pam_unix"
-approve_latest ada@example.com &
-out=$(pam_run profile ada authenticate acct_mgmt)
-rc=$?
-wait
-is "$rc" 0 "profile enabled: ada approved by ada logs in through pam_workos"
-like "$out" "auth granted: user=ada" "  pam_workos admitted her"
-case $out in *Password:*) not_ok "  pam_unix never asked her for a password" ;;
-*) ok "  pam_unix never asked her for a password" ;; esac
-approve_latest grace@example.com &
-out=$(pam_run profile ada authenticate)
-rc=$?
-wait
-is "$rc" "$PAM_AUTH_ERR" "profile enabled: ada approved by grace is refused, no fall-through"
 
 # --- the installed NSS module -------------------------------------------------------------
 # The package's module reads the cache at its compiled-in path.
