@@ -184,6 +184,38 @@ static int find_synced(const char *path, const char *name, uid_t uid, struct wo_
 	return r;
 }
 
+/* Whether a bindings file that was refused names `name` as the first field
+ * of a line, read without judging the rest; a file that cannot be read at
+ * all may name anybody. */
+static bool mentions(const char *path, const char *name)
+{
+	char *text = NULL;
+	size_t len = 0, n = strlen(name);
+	bool found = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+	if (fd < 0)
+		return errno != ENOENT;
+	text = malloc(WO_OWNERS_MAX_SIZE + 1);
+	if (text == NULL || wo_read_upto(fd, text, WO_OWNERS_MAX_SIZE, &len, path, NULL) < 0) {
+		found = true;
+		goto out;
+	}
+	for (char *p = text; p < text + len && !found;) {
+		char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		char *end = nl ? nl : text + len;
+
+		p += strspn(p, " \t");
+		found = p + n <= end && memcmp(p, name, n) == 0 &&
+			(p + n == end || p[n] == ' ' || p[n] == '\t');
+		p = end + 1;
+	}
+out:
+	free(text);
+	close(fd);
+	return found;
+}
+
 int wo_owner_find(const struct wo_owner_files *files, const char *name, uid_t uid,
 		  struct wo_owner *out, struct wo_error *err)
 {
@@ -195,19 +227,25 @@ int wo_owner_find(const struct wo_owner_files *files, const char *name, uid_t ui
 	if (uid == 0 || name == NULL || !wo_name_is_valid(name))
 		return 0;
 	r = find_synced(files->cache, name, uid, out, err);
-	if (r != 0) {
-		if (r > 0)
-			out->kind = WO_OWNER_SYNCED;
-		return r > 0 ? 0 : -1;
-	}
+	if (r > 0)
+		out->kind = WO_OWNER_SYNCED;
+	if (r != 0)
+		goto out;
 	r = read_trusted(files->bindings, "bindings file", WO_OWNERS_MAX_SIZE, &text, &len, err);
 	if (r > 0) {
 		r = find_binding(files->bindings, text, len, name, out, err);
 		if (r == 0 && out->user_id[0] != '\0')
 			out->kind = WO_OWNER_BOUND;
 	}
+out:
 	free(text);
-	return r < 0 ? -1 : 0;
+	if (r >= 0)
+		return 0;
+	/* A cache that cannot be read leaves members to the UID range; a
+	 * bindings file that cannot be trusted must not turn an account it
+	 * binds into an ordinary local one. */
+	out->unsure = mentions(files->bindings, name);
+	return -1;
 }
 
 /* --- UID range ---------------------------------------------------------------------- */

@@ -31,6 +31,7 @@
 #ifndef WO_OWNER_H
 #define WO_OWNER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -51,6 +52,8 @@ enum wo_owner_kind {
 struct wo_owner {
 	enum wo_owner_kind kind;
 	char user_id[WO_CACHE_ID_MAX + 1]; /* "" for WO_OWNER_NONE */
+	bool unsure; /* after an error: the refused bindings file names the
+			account (or cannot be read), so it may be WorkOS's */
 };
 
 /* Where the answer comes from; tests point these elsewhere. */
@@ -66,8 +69,11 @@ extern const struct wo_owner_files wo_owner_files_default;
  * Who owns the account `name`, which NSS resolved to `uid`.  Returns 0 with
  * *out (kind WO_OWNER_NONE when nobody), or -1 with err when a file that
  * could make the account WorkOS's cannot be trusted or read (corrupt cache,
- * unsafe or malformed bindings); *out is then WO_OWNER_NONE.  Reads a few
- * cache lines, never the whole cache.
+ * unsafe or malformed bindings); *out is then WO_OWNER_NONE, with `unsure`
+ * set when the refused bindings file names `name` as the first field of a
+ * line (or cannot be read at all): callers must not treat such an account
+ * as an ordinary local one.  Reads a few cache lines, never the whole
+ * cache.
  */
 int wo_owner_find(const struct wo_owner_files *files, const char *name, uid_t uid,
 		  struct wo_owner *out, struct wo_error *err);

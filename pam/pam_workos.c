@@ -121,9 +121,14 @@ static int session_identify(struct session *s, pam_handle_t *pamh, enum wo_pam_p
 	/* A name WorkOS never gives (LDAP's "Admin", say) has no owner: the
 	 * account phase ignores it, as it does root, rather than refuse an
 	 * account that exists. */
-	if (wo_owner_find(&wo_owner_files_default, s->user, s->uid, &s->owner, &err) != 0)
+	if (wo_owner_find(&wo_owner_files_default, s->user, s->uid, &s->owner, &err) != 0) {
 		pam_syslog(pamh, LOG_ERR, "%s: user=%s: cannot tell whether WorkOS owns it: %s",
 			   phase_name(phase), s->user, err.message);
+		/* An account a refused bindings file names may be WorkOS's:
+		 * it gets no admission and no free pass either. */
+		if (s->owner.unsure)
+			return wo_pam_fail(pamh, phase, s->user, NULL, &err);
+	}
 	return PAM_SUCCESS;
 }
 
@@ -291,7 +296,6 @@ static int account_check(struct session *s)
 		snprintf(err.code, sizeof(err.code), "wrong_user");
 		return wo_pam_fail(s->pamh, WO_PHASE_ACCOUNT, s->user, kept, &err);
 	}
-
 	/* A fleet member's snapshot older than snapshot_max_age may still list
 	 * someone WorkOS removed since: the bound on revocation.  NSS keeps
 	 * answering from it; only admission stops (lib/snapshot_state.h). */
@@ -301,6 +305,7 @@ static int account_check(struct session *s)
 		snprintf(err.code, sizeof(err.code), "stale_snapshot");
 		return wo_pam_fail(s->pamh, WO_PHASE_ACCOUNT, s->user, id, &err);
 	}
+
 	if (wo_client_has_api_key(s->client)) {
 		/* The live answer: a member removed or demoted a minute ago
 		 * is refused now, not after the next sync. */

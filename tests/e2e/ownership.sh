@@ -350,11 +350,28 @@ like "$out" "login as ops approved by another person: WorkOS user $GRACE, while 
 chmod 0666 "$OWNERS"
 n=$(requests)
 out=$(pam_run device ops authenticate)
-is "$?" "$PAM_USER_UNKNOWN" "9: a bindings file writable by others binds nothing: PAM_USER_UNKNOWN"
+is "$?" "$PAM_SERVICE_ERR" "9: a bindings file writable by others admits nobody to an account it names: PAM_SERVICE_ERR"
 like "$out" "user=ops: cannot tell whether WorkOS owns it" "9: the refused file is logged"
 unlike "$out" "enter the code" "9: no device code for anybody"
 is "$(requests)" "$n" "9: no request to WorkOS"
+# ... and gives the accounts it names no free pass in the account phase
+# (a role check that a broken file would skip), while accounts it does not
+# name stay ordinary local accounts.
+svc acctrole "account required $MOD require_role=admin" "account required pam_permit.so"
+out=$(pam_run acctrole ops2 acct_mgmt)
+is "$?" "$PAM_SERVICE_ERR" "9: refused bindings file: the account phase of ops2 (named in it) fails closed" ||
+	diag "$out"
+out=$(pam_run acctrole localuser acct_mgmt)
+is "$?" 0 "9: refused bindings file: localuser (not named in it) is not locked out" || diag "$out"
 chmod 0644 "$OWNERS"
+printf 'ops2 %s\nops %s\nops %s\n' "$GRACE" "$ADA" "$GRACE" >"$OWNERS"
+out=$(pam_run acctrole ops2 acct_mgmt)
+is "$?" "$PAM_SERVICE_ERR" "9: malformed bindings file (ops bound twice): ops2's account phase still fails closed" ||
+	diag "$out"
+printf '# made by hand\nops %s\nops2 %s\n' "$ADA" "$GRACE" >"$OWNERS"
+out=$(pam_run acctrole ops2 acct_mgmt)
+is "$?" "$PAM_PERM_DENIED" "9: (control) a good bindings file: ops2 (grace, a developer) refused by require_role=admin" ||
+	diag "$out"
 
 # --- 7. PAM_USER changed between auth and account ---------------------------------------------
 # pam_workos keeps (pam_set_data) the WorkOS user its auth admitted, tied to

@@ -108,6 +108,21 @@ static void test_bindings(void)
 	write_file(bindings_path, "ops user_01OPS\n", 0664);
 	is_int(find("ops", 1001, &o, &err), -1, "a bindings file the group may write is refused");
 	is_int(o.kind, WO_OWNER_NONE, "  and binds nothing");
+	ok(o.unsure, "  but ops, which it names, may be WorkOS's");
+	is_int(find("carol", 1003, &o, &err), -1, "carol, with the same file");
+	ok(!o.unsure, "  is not named in it: an ordinary local account");
+	write_file(bindings_path, "  ops\tuser_01OPS\nops user_01OTHER\nopsx user_01X\n", 0644);
+	is_int(find("ops", 1001, &o, &err), -1, "a malformed file (ops bound twice)");
+	ok(o.unsure, "  leaves ops unsure");
+	is_int(find("op", 1004, &o, &err), -1, "op, a prefix of names in it");
+	ok(!o.unsure, "  is not named");
+	write_file(cache_path, "garbage that is no cache\n", 0644);
+	write_file(bindings_path, "ops user_01OPS\n", 0644);
+	is_int(find("ops", 1001, &o, &err), -1, "a corrupt cache, a good bindings file");
+	ok(o.unsure, "  leaves a bound account unsure");
+	is_int(find("carol", 1003, &o, &err), -1, "  and an unbound one");
+	ok(!o.unsure, "  to the UID range");
+	unlink(cache_path);
 
 	/* The cache decides first: a cached name is the cache's owner's. */
 	write_file(bindings_path, "alice user_01MALLORY\n", 0644);
