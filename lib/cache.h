@@ -38,7 +38,7 @@ struct wo_cache_group {
 };
 
 /* Writes the cache at `path`.  Returns 0, or -1 with err filled (kind
- * WO_ERR_CONFIG for data that fails validation, WO_ERR_SYSTEM for I/O). */
+ * WO_ERR_INVALID for data that fails validation, WO_ERR_SYSTEM for I/O). */
 int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		   const struct wo_cache_group *g, size_t ng, struct wo_error *err);
 

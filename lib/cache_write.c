@@ -270,33 +270,33 @@ static int check_entries(const struct wo_cache_user *u, size_t nu, const struct 
 		const struct wo_cache_user *x = &u[i];
 
 		if (!wo_name_is_valid(x->name))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: invalid user name at %zu",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: invalid user name at %zu",
 					    i);
 		if (!id_ok(x->uid) || !id_ok(x->gid))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: user %s: invalid uid or gid",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid uid or gid",
 					    x->name);
 		if (!text_ok(x->gecos, WO_CACHE_GECOS_MAX, false))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: user %s: invalid gecos",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid gecos",
 					    x->name);
 		if (!text_ok(x->dir, WO_CACHE_PATH_MAX, true) ||
 		    !text_ok(x->shell, WO_CACHE_PATH_MAX, true))
-			return wo_error_set(err, WO_ERR_CONFIG,
+			return wo_error_set(err, WO_ERR_INVALID,
 					    "cache: user %s: home and shell must be absolute paths",
 					    x->name);
 		if (x->workos_id == NULL ||
 		    !wo_cache_id_is_valid(x->workos_id, strlen(x->workos_id)))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: user %s: invalid WorkOS id",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid WorkOS id",
 					    x->name);
 	}
 	for (size_t i = 0; i < ng; i++) {
 		if (!wo_name_is_valid(g[i].name))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: invalid group name at %zu",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: invalid group name at %zu",
 					    i);
 		if (!id_ok(g[i].gid))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: group %s: invalid gid",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: group %s: invalid gid",
 					    g[i].name);
 		if (g[i].n_members > WO_CACHE_MAX_MEMBERS || (g[i].n_members && !g[i].members))
-			return wo_error_set(err, WO_ERR_CONFIG, "cache: group %s: bad member list",
+			return wo_error_set(err, WO_ERR_INVALID, "cache: group %s: bad member list",
 					    g[i].name);
 	}
 	return 0;
@@ -313,15 +313,15 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	int ret = -1;
 
 	if ((nu > 0 && u == NULL) || (ng > 0 && g == NULL) || path == NULL)
-		return wo_error_set(err, WO_ERR_CONFIG, "cache: missing arguments");
+		return wo_error_set(err, WO_ERR_INVALID, "cache: missing arguments");
 	if (nu > WO_CACHE_MAX_ENTRIES || ng > WO_CACHE_MAX_ENTRIES)
-		return wo_error_set(err, WO_ERR_CONFIG, "cache: too many users or groups");
+		return wo_error_set(err, WO_ERR_INVALID, "cache: too many users or groups");
 	if (check_entries(u, nu, g, ng, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ng; i++)
 		memberships += g[i].n_members;
 	if (memberships > (1u << 30))
-		return wo_error_set(err, WO_ERR_CONFIG, "cache: too many group memberships");
+		return wo_error_set(err, WO_ERR_INVALID, "cache: too many group memberships");
 
 	memcpy(h.magic, WO_CACHE_MAGIC, sizeof(h.magic));
 	h.version = WO_CACHE_VERSION;
@@ -354,13 +354,13 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 					wo_siphash24(h.hash_key, u[i].name, strlen(u[i].name)), i,
 					same_uname, u);
 		if (dup >= 0) {
-			wo_error_set(err, WO_ERR_CONFIG, "cache: duplicate user name %s", u[i].name);
+			wo_error_set(err, WO_ERR_INVALID, "cache: duplicate user name %s", u[i].name);
 			goto out;
 		}
 		dup = ix_insert(ix_uid, h.user_slots, wo_cache_hash_id(h.hash_key, u[i].uid), i,
 				same_uid, u);
 		if (dup >= 0) {
-			wo_error_set(err, WO_ERR_CONFIG, "cache: users %s and %s share uid %u",
+			wo_error_set(err, WO_ERR_INVALID, "cache: users %s and %s share uid %u",
 				     u[dup].name, u[i].name, (unsigned)u[i].uid);
 			goto out;
 		}
@@ -370,14 +370,14 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 					wo_siphash24(h.hash_key, g[i].name, strlen(g[i].name)), i,
 					same_gname, g);
 		if (dup >= 0) {
-			wo_error_set(err, WO_ERR_CONFIG, "cache: duplicate group name %s",
+			wo_error_set(err, WO_ERR_INVALID, "cache: duplicate group name %s",
 				     g[i].name);
 			goto out;
 		}
 		dup = ix_insert(ix_gid, h.group_slots, wo_cache_hash_id(h.hash_key, g[i].gid), i,
 				same_gid, g);
 		if (dup >= 0) {
-			wo_error_set(err, WO_ERR_CONFIG, "cache: groups %s and %s share gid %u",
+			wo_error_set(err, WO_ERR_INVALID, "cache: groups %s and %s share gid %u",
 				     g[dup].name, g[i].name, (unsigned)g[i].gid);
 			goto out;
 		}
@@ -393,19 +393,19 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 					     : -1;
 
 			if (ui < 0) {
-				wo_error_set(err, WO_ERR_CONFIG,
+				wo_error_set(err, WO_ERR_INVALID,
 					     "cache: group %s: member %zu is not a user of the cache",
 					     g[i].name, j);
 				goto out;
 			}
 			if (first[ui] == i + 1) {
-				wo_error_set(err, WO_ERR_CONFIG, "cache: group %s lists %s twice",
+				wo_error_set(err, WO_ERR_INVALID, "cache: group %s lists %s twice",
 					     g[i].name, mn);
 				goto out;
 			}
 			first[ui] = i + 1;
 			if (++n_gids[ui] > WO_CACHE_MAX_GIDS) {
-				wo_error_set(err, WO_ERR_CONFIG, "cache: user %s is in too many groups",
+				wo_error_set(err, WO_ERR_INVALID, "cache: user %s is in too many groups",
 					     mn);
 				goto out;
 			}
@@ -439,7 +439,7 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		off += group_record_size(&g[i]);
 	}
 	if (off > WO_CACHE_RECORDS_MAX) {
-		wo_error_set(err, WO_ERR_CONFIG, "cache: records exceed 32 GiB");
+		wo_error_set(err, WO_ERR_INVALID, "cache: records exceed 32 GiB");
 		goto out;
 	}
 	h.records_size = off;

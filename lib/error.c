@@ -69,6 +69,8 @@ const char *wo_error_kind_name(enum wo_err_kind kind)
 		return "token";
 	case WO_ERR_DENIED:
 		return "denied";
+	case WO_ERR_INVALID:
+		return "invalid";
 	}
 	return "unknown";
 }

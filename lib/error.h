@@ -24,6 +24,8 @@ enum wo_err_kind {
 	WO_ERR_DECODE,	/* response body is not what the API documents */
 	WO_ERR_TOKEN,	/* access token failed verification */
 	WO_ERR_DENIED,	/* policy said no: wrong user, organization, role... */
+	WO_ERR_INVALID, /* data handed to a function breaks its rules (a bug, or
+			   input that should have been checked before) */
 };
 
 #define WO_ERROR_CODE_MAX 64

@@ -58,6 +58,7 @@ static int exit_status(const struct wo_error *err)
 	case WO_ERR_DENIED:
 		return EXIT_API;
 	case WO_ERR_SYSTEM:
+	case WO_ERR_INVALID: /* our own data refused by the cache writer: a bug */
 		break;
 	}
 	return EXIT_LOCAL;
@@ -226,13 +227,8 @@ int main(int argc, char **argv)
 	if (res.new_ids > 0 && wo_idmap_save(map, WO_IDMAP_PATH, &err) != 0)
 		goto out;
 	if (wo_cache_write(WO_CACHE_DEFAULT_PATH, res.users, res.n_users, res.groups, res.n_groups,
-			   &err) != 0) {
-		/* The data is ours, checked already: a refusal is a bug here,
-		 * not a configuration problem. */
-		if (err.kind == WO_ERR_CONFIG)
-			err.kind = WO_ERR_SYSTEM;
+			   &err) != 0)
 		goto out;
-	}
 	/* The range the accounts come from, so that the account phase knows a
 	 * member the cache no longer holds (lib/owner.h): the configured one,
 	 * widened to UIDs given under an earlier configuration. */

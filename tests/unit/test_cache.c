@@ -364,7 +364,7 @@ static void test_validation(void)
 		r = wo_cache_write(path, users, FX_NU + 1, groups, bad[i].g.name ? FX_NG + 1 : FX_NG,
 				   &err);
 		after = fx_slurp(path, &alen);
-		ok(r == -1 && err.kind == WO_ERR_CONFIG && err.message[0] && alen == blen &&
+		ok(r == -1 && err.kind == WO_ERR_INVALID && err.message[0] && alen == blen &&
 			   memcmp(before, after, blen) == 0,
 		   "refused, old file intact: %s (%s)", bad[i].what, err.message);
 		free(after);
