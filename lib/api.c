@@ -690,3 +690,30 @@ int wo_api_list_events(struct wo_client *c, const char *events, const char *orde
 	wo_http_response_clear(&resp);
 	return rc;
 }
+
+/* --- Audit Logs -------------------------------------------------------------------------- */
+
+int wo_api_create_audit_event(struct wo_client *c, const char *json, size_t len,
+			      const char *idempotency_key, struct wo_error *err)
+{
+	struct wo_http_request req = {
+		.method = WO_HTTP_POST,
+		.path = "/audit_logs/events",
+		.content_type = JSON_TYPE,
+		.body = json,
+		.body_len = len,
+		.idempotency_key = idempotency_key,
+		/* DOCS: a repeated key returns the first answer and stores
+		 * nothing new, so a retry never makes a second event. */
+		.idempotent = idempotency_key != NULL,
+	};
+	struct wo_http_response resp;
+
+	if (need_key(c, err) != 0)
+		return -1;
+	req.bearer = c->api_key;
+	if (call(c, &req, "sending an audit event", &resp, NULL, err) != 0)
+		return -1;
+	wo_http_response_clear(&resp);
+	return 0;
+}

@@ -139,4 +139,14 @@ int wo_api_list_events(struct wo_client *c, const char *events, const char *orde
 		       unsigned limit, const char *after, const char *range_start,
 		       struct wo_event_list *out, struct wo_error *err);
 
+/* POST /audit_logs/events (workos-api-sources.md h; SDK auditLogs.createEvent)
+ * with the API key: `json` is the whole request body, {organization_id,
+ * event} (lib/audit.h), sent as is.  The Idempotency-Key makes a repeat
+ * harmless (WorkOS answers it as the first for 24 h), so the request is
+ * retried on network errors and 5xx like a GET.  200 {success}: 0.  Else
+ * -1 with err, err->http_status set when WorkOS answered (400 and 422 for
+ * an invalid event, 429 when rate limiting outlasted the retries). */
+int wo_api_create_audit_event(struct wo_client *c, const char *json, size_t len,
+			      const char *idempotency_key, struct wo_error *err);
+
 #endif

@@ -422,6 +422,11 @@ enum key_id {
 	K_SNAPSHOT_PUBLIC_KEY,
 	K_SNAPSHOT_MAX_AGE,
 	K_FULL_SYNC_INTERVAL,
+	K_AUDIT,
+	K_AUDIT_ACTION_AUTH_SUCCEEDED,
+	K_AUDIT_ACTION_AUTH_DENIED,
+	K_AUDIT_ACTION_ACCOUNT_DENIED,
+	K_AUDIT_SPOOL_MAX_EVENTS,
 	K_COUNT
 };
 
@@ -456,6 +461,11 @@ static const char *const key_names[K_COUNT] = {
 	[K_SNAPSHOT_PUBLIC_KEY] = "snapshot_public_key",
 	[K_SNAPSHOT_MAX_AGE] = "snapshot_max_age",
 	[K_FULL_SYNC_INTERVAL] = "full_sync_interval",
+	[K_AUDIT] = "audit",
+	[K_AUDIT_ACTION_AUTH_SUCCEEDED] = "audit_action_auth_succeeded",
+	[K_AUDIT_ACTION_AUTH_DENIED] = "audit_action_auth_denied",
+	[K_AUDIT_ACTION_ACCOUNT_DENIED] = "audit_action_account_denied",
+	[K_AUDIT_SPOOL_MAX_EVENTS] = "audit_spool_max_events",
 };
 
 /* Keys whose value may be empty; every other key needs a value. */
@@ -476,6 +486,18 @@ static uint32_t *id_field(struct wo_config *cfg, enum key_id k)
 	default:
 		return &cfg->gid_max;
 	}
+}
+
+/* An Audit Logs action name as the dashboard's event schemas take them
+ * ("pam.auth.succeeded"): letters, digits, '.', '_', '-', at most 64. */
+static int parse_audit_action(struct parse_ctx *ctx, enum key_id k, const char *value,
+			      char **field)
+{
+	if (strlen(value) > 64 || !all_chars_in(value, "._-"))
+		return fail(ctx, "%s must be an action name like pam.auth.denied "
+				 "(letters, digits, '.', '_', '-'; at most 64)",
+			    key_names[k]);
+	return set_string(ctx, field, value);
 }
 
 static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k, const char *value)
@@ -602,6 +624,27 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 			return -1;
 		cfg->snapshot_max_age = (unsigned)n;
 		return 0;
+	case K_AUDIT:
+		if (strcmp(value, "workos") == 0)
+			cfg->audit = WO_AUDIT_WORKOS;
+		else if (strcmp(value, "syslog") == 0)
+			cfg->audit = WO_AUDIT_SYSLOG;
+		else if (strcmp(value, "off") == 0)
+			cfg->audit = WO_AUDIT_OFF;
+		else
+			return fail(ctx, "audit must be workos, syslog or off");
+		return 0;
+	case K_AUDIT_ACTION_AUTH_SUCCEEDED:
+		return parse_audit_action(ctx, k, value, &cfg->audit_action_auth_succeeded);
+	case K_AUDIT_ACTION_AUTH_DENIED:
+		return parse_audit_action(ctx, k, value, &cfg->audit_action_auth_denied);
+	case K_AUDIT_ACTION_ACCOUNT_DENIED:
+		return parse_audit_action(ctx, k, value, &cfg->audit_action_account_denied);
+	case K_AUDIT_SPOOL_MAX_EVENTS:
+		if (parse_uint(ctx, key_names[k], value, 1, 1000000, &n) != 0)
+			return -1;
+		cfg->audit_spool_max_events = (unsigned)n;
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -633,6 +676,14 @@ static int set_defaults(struct parse_ctx *ctx, struct wo_config *cfg)
 	 * broken deploy fixed within hours), shorter than a removed member
 	 * should keep access when the pipeline is broken; workos.conf(5). */
 	cfg->snapshot_max_age = 4 * 3600;
+	cfg->audit = WO_AUDIT_SYSLOG;
+	/* 10000 events of at most 16 KiB: 160 MiB at worst, days of logins
+	 * on a busy host while WorkOS is away (workos.conf(5)). */
+	cfg->audit_spool_max_events = 10000;
+	if (set_string(ctx, &cfg->audit_action_auth_succeeded, "pam.auth.succeeded") != 0 ||
+	    set_string(ctx, &cfg->audit_action_auth_denied, "pam.auth.denied") != 0 ||
+	    set_string(ctx, &cfg->audit_action_account_denied, "pam.account.denied") != 0)
+		return -1;
 	if (set_string(ctx, &cfg->api_key_file, WO_CONFDIR "/api_key") != 0 ||
 	    set_string(ctx, &cfg->snapshot_signing_key, WO_CONFDIR "/snapshot.key") != 0 ||
 	    set_string(ctx, &cfg->snapshot_public_key, WO_CONFDIR "/snapshot.pub") != 0 ||
@@ -683,6 +734,9 @@ void wo_config_free(struct wo_config *cfg)
 	free(cfg->snapshot_signing_key);
 	free(cfg->snapshot_url);
 	free(cfg->snapshot_public_key);
+	free(cfg->audit_action_auth_succeeded);
+	free(cfg->audit_action_auth_denied);
+	free(cfg->audit_action_account_denied);
 	free(cfg->username_metadata_key);
 	wo_config_free_roles(cfg->allowed_roles);
 	free(cfg->group_prefix);

@@ -25,6 +25,13 @@ enum wo_username_from {
 	WO_USERNAME_METADATA, /* value of metadata[username_metadata_key] */
 };
 
+/* Where login decisions go (lib/audit.h): syslog is the default. */
+enum wo_audit_mode {
+	WO_AUDIT_SYSLOG, /* one JSON line per decision, for a log pipeline */
+	WO_AUDIT_WORKOS, /* spooled, delivered to Audit Logs by workos-sync */
+	WO_AUDIT_OFF,
+};
+
 enum wo_qr_mode {
 	WO_QR_AUTO,   /* UTF-8 half blocks when the conversation can show them */
 	WO_QR_ALWAYS, /* UTF-8 half blocks */
@@ -82,6 +89,13 @@ struct wo_config {
 	char *snapshot_url; /* NULL: not a fleet member */
 	char *snapshot_public_key;
 	unsigned snapshot_max_age;
+
+	/* Audit trail of login decisions (lib/audit.h, lib/audit_spool.h). */
+	enum wo_audit_mode audit;
+	char *audit_action_auth_succeeded;
+	char *audit_action_auth_denied;
+	char *audit_action_account_denied;
+	unsigned audit_spool_max_events; /* the spool's bound; more are dropped */
 };
 
 /* Reads and validates a configuration file.  *out is for wo_config_free. */
