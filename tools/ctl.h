@@ -54,6 +54,9 @@ void ctl_check_ranges(struct ctl_report *r, const struct wo_config *cfg);
 /* The "snapshot" step of check (ctl_snapshot.c): fleet mode. */
 void ctl_check_snapshot(struct ctl_report *r, const struct wo_config *cfg);
 int ctl_login(const struct ctl_opts *o);
+/* workosctl audit flush, and the "audit" step of check (ctl_audit.c). */
+int ctl_audit_flush(const struct ctl_opts *o);
+void ctl_check_audit(struct ctl_report *r, const struct wo_config *cfg);
 int ctl_user(const struct ctl_opts *o);
 
 #endif

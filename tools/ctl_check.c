@@ -304,6 +304,7 @@ int ctl_check(const struct ctl_opts *o)
 	if (cfg != NULL) {
 		ctl_check_ranges(&r, cfg);
 		ctl_check_snapshot(&r, cfg);
+		ctl_check_audit(&r, cfg);
 	}
 
 	if (r.failed != 0)

@@ -34,6 +34,7 @@
 #include "owner.h"
 #include "nssprobe.h"
 #include "sync.h"
+#include "sync_audit.h"
 
 enum {
 	EXIT_OK = 0,
@@ -243,6 +244,9 @@ int main(int argc, char **argv)
 	 * (a failure here replays the same events next time). */
 	if (sync_state_save(WO_SYNC_STATE_PATH, &st, &err) != 0)
 		goto out;
+	/* The login decisions pam_workos spooled (issue #15), once the cache
+	 * is safe: reported, never a reason for the run to fail. */
+	sync_audit_flush(client);
 	sync_note("wrote %s: %zu users, %zu groups; %zu members and %zu groups left out; "
 		  "%zu new numbers and names recorded",
 		  WO_CACHE_DEFAULT_PATH, res.n_users, res.n_groups, res.skipped_members,

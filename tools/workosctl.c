@@ -5,6 +5,7 @@
  *   workosctl check [--config PATH] [--offline]
  *   workosctl login [--config PATH] [--user NAME] [--qr MODE] [--require-role LIST]
  *   workosctl user  [--config PATH] NAME
+ *   workosctl audit flush [--config PATH]
  *
  * Only the command line and the config file configure it: like the PAM
  * module, it reads no environment variable of its own.
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 		   "       workosctl login [--config PATH] [--user NAME] [--qr MODE] "
 		   "[--require-role LIST]\n"
 		   "       workosctl user [--config PATH] NAME\n"
+		   "       workosctl audit flush [--config PATH]\n"
 		   "       workosctl --help | --version\n");
 }
 
@@ -100,6 +102,12 @@ int main(int argc, char **argv)
 			goto bad;
 		o.user = argv[optind];
 		return ctl_user(&o);
+	}
+	if (strcmp(cmd, "audit") == 0) {
+		if (optind + 1 != argc || strcmp(argv[optind], "flush") != 0 || o.user || o.qr ||
+		    o.require_role || o.offline)
+			goto bad;
+		return ctl_audit_flush(&o);
 	}
 	fprintf(stderr, "workosctl: unknown command \"%s\"\n", cmd);
 bad:

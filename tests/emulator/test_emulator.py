@@ -862,6 +862,80 @@ def t_misc(e):
     check("emuctl reset reloads the fixture", r.returncode == 0 and st == 400, (st, b))
 
 
+def t_audit(e):
+    """POST /audit_logs/events: the spec's required fields and the docs'
+    metadata limits, dedup by Idempotency-Key, faults, the control list."""
+    def ev(**over):
+        base = {"action": "pam.auth.denied", "occurred_at": "2026-01-01T00:00:00.000Z",
+                "actor": {"type": "user", "id": "user_x"},
+                "targets": [{"type": "host", "id": "h1"}, {"type": "account", "id": "ada"}],
+                "context": {"location": "192.0.2.1"}, "metadata": {"reason": "role"}}
+        base.update(over)
+        return base
+
+    def post(event, key=None, org=None):
+        return e.call("POST", "/audit_logs/events",
+                      {"organization_id": org or e.org, "event": event}, key=True,
+                      headers={"Idempotency-Key": key} if key else None)
+
+    before = len(e.ctl("audit-events")["events"])
+    cases = [
+        ("no context.location", ev(context={"user_agent": "x"}), "/event/context/location"),
+        ("no context", {k: v for k, v in ev().items() if k != "context"}, "/event/context"),
+        ("a target without id", ev(targets=[{"type": "host"}]), "/event/targets/0/id"),
+        ("a target without type", ev(targets=[{"id": "h"}]), "/event/targets/0/type"),
+        ("actor without type", ev(actor={"id": "u"}), "/event/actor/type"),
+        ("51 metadata keys", ev(metadata={"k%d" % i: "v" for i in range(51)}),
+         "/event/metadata"),
+        ("a 41-char metadata key", ev(metadata={"k" * 41: "v"}), "/event/metadata/" + "k" * 41),
+        ("a 501-char metadata value", ev(metadata={"tty": "t" * 501}), "/event/metadata/tty"),
+        ("bad occurred_at", ev(occurred_at="yesterday"), "/event/occurred_at"),
+    ]
+    for name, event, path in cases:
+        st, _, b = post(event)
+        check("audit event with %s: 400 invalid_audit_log_event at %s" % (name, path),
+              st == 400 and b.get("code") == "invalid_audit_log_event" and
+              {"instancePath": path} in b.get("errors", []), (st, b))
+    st, _, b = post(ev(metadata={"k" * 40: "v" * 500}))
+    check("metadata at the limits (40-char key, 500-char value) is accepted", st == 200,
+          (st, b))
+    st, _, b = e.call("POST", "/audit_logs/events", {"event": ev()}, key=True)
+    check("no organization_id: 422 {message, errors[{code, field}]}",
+          st == 422 and b["errors"][0]["field"] == "organization_id", (st, b))
+    st, _, b = post(ev(), org="org_unknown")
+    check("unknown organization: 404", st == 404, (st, b))
+    st, _, b = e.call("POST", "/audit_logs/events", {"organization_id": e.org, "event": ev()})
+    check("no API key: 401", st == 401, (st, b))
+
+    n0 = len(e.ctl("audit-events")["events"])
+    r1 = post(ev(), key="aud-1")
+    r2 = post(ev(action="changed"), key="aud-1")
+    events = e.ctl("audit-events")["events"]
+    check("a repeated Idempotency-Key: the same 200, one event stored",
+          r1[0] == r2[0] == 200 and r1[2] == r2[2] and len(events) == n0 + 1 and
+          events[-1]["idempotency_key"] == "aud-1" and
+          events[-1]["event"]["action"] == "pam.auth.denied", (r1, r2, len(events), n0))
+    e.ctl("fault", {"path": "/audit_logs/events", "kind": "status", "status": 500})
+    st, _, _ = post(ev(), key="aud-2")
+    st2, _, _ = post(ev(), key="aud-2")
+    check("fault 500 on /audit_logs/events, then stored once on the retry",
+          st == 500 and st2 == 200 and
+          sum(1 for x in e.ctl("audit-events")["events"] if x["idempotency_key"] == "aud-2") == 1,
+          (st, st2))
+    e.ctl("fault", {"path": "/audit_logs/events", "kind": "status", "status": 429,
+                    "retry_after": 30})
+    st, r, _ = post(ev(), key="aud-3")
+    check("fault 429 with Retry-After on /audit_logs/events stores nothing",
+          st == 429 and r.getheader("Retry-After") == "30" and
+          not any(x["idempotency_key"] == "aud-3" for x in e.ctl("audit-events")["events"]),
+          st)
+    r = e.emuctl("audit-events")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check("emuctl audit-events lists them, oldest first",
+          r.returncode == 0 and len(lines) == len(e.ctl("audit-events")["events"]) and
+          len(lines) > before and lines[-1]["idempotency_key"] == "aud-2", r.stdout[-300:])
+
+
 def t_events(e):
     """GET /events as workos-api-sources.md f has it: `events` required,
     order asc|desc|normal with the spec's default desc (events_order_docs=1:
@@ -940,6 +1014,7 @@ def main():
         t_faults(e)
         t_keepalive_and_log(e)
         t_misc(e)
+        t_audit(e)
         ok = stop(e)
         check("SIGTERM stops the emulator and removes emulator.json",
               ok and not os.path.exists(os.path.join(state, "emulator.json")))

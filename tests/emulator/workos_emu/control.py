@@ -204,6 +204,12 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                                   ("id", "user_id", "org_id", "client_id", "method",
                                    "revoked", "created_at", "revoked_at")} for s in rows]}
 
+    def c_audit_events(self, app, b):
+        """The Audit Logs events stored, oldest first (repeats of an
+        Idempotency-Key are not stored twice)."""
+        with app.state.lock:
+            return {"events": [dict(e) for e in app.state.audit_events]}
+
     def c_stats(self, app, b):
         return app.stats()
 

@@ -120,13 +120,50 @@ def list_events(app, req):
                                for i in page], b, a)
 
 
+AUDIT_KEY_TTL = 24 * 3600
+AUDIT_METADATA_KEYS = 50
+AUDIT_METADATA_KEY_LEN = 40
+AUDIT_METADATA_VALUE_LEN = 500
+
+
+def _audit_metadata_problems(md, where):
+    """DOCS audit-logs/event/create: metadata holds at most 50 keys, names
+    up to 40 characters, values up to 500 characters."""
+    if md is None:
+        return []
+    if not isinstance(md, dict):
+        return [{"instancePath": where}]
+    out = []
+    if len(md) > AUDIT_METADATA_KEYS:
+        out.append({"instancePath": where})
+    for k, v in md.items():
+        if len(k) > AUDIT_METADATA_KEY_LEN:
+            out.append({"instancePath": where + "/" + k})
+        elif isinstance(v, str) and len(v) > AUDIT_METADATA_VALUE_LEN:
+            out.append({"instancePath": where + "/" + k})
+        elif not isinstance(v, (str, int, float, bool)):
+            out.append({"instancePath": where + "/" + k})
+    return out
+
+
 def audit_log_event(app, req):
+    """POST /audit_logs/events (workos-api-sources.md h).
+
+    Required as the spec has them: organization_id (a 422 {message,
+    errors[{code, field}]} when missing), event.action, occurred_at (ISO
+    8601), actor.id/type, targets[] each with id/type, context.location;
+    metadata (event, actor's, targets') within the documented limits.  Any
+    of these wrong: 400 {code, message, errors[{instancePath}]}.  An
+    Idempotency-Key seen in the last 24 h returns the first answer and
+    stores nothing (DOCS)."""
     p = req.params
     key = req.headers.get("Idempotency-Key")
     st = app.state
+    now = time.time()
     with st.lock:
-        if key and key in st.idempotency:
-            return st.idempotency[key]
+        seen = st.idempotency.get(key) if key else None
+        if seen is not None and now - seen[1] < AUDIT_KEY_TTL:
+            return seen[0]
     if not p.get("organization_id"):
         raise ApiError(422, {"message": "Validation failed.",
                              "errors": [{"code": "organization_id is required",
@@ -139,25 +176,50 @@ def audit_log_event(app, req):
         for field in ("action", "occurred_at", "actor", "targets", "context"):
             if field not in ev:
                 problems.append({"instancePath": "/event/" + field})
+        if "action" in ev and not (isinstance(ev["action"], str) and ev["action"]):
+            problems.append({"instancePath": "/event/action"})
         if "occurred_at" in ev and parse_iso(ev.get("occurred_at")) is None:
             problems.append({"instancePath": "/event/occurred_at"})
         if isinstance(ev.get("actor"), dict):
             for field in ("id", "type"):
-                if field not in ev["actor"]:
+                if not isinstance(ev["actor"].get(field), str):
                     problems.append({"instancePath": "/event/actor/" + field})
+            problems += _audit_metadata_problems(ev["actor"].get("metadata"),
+                                                 "/event/actor/metadata")
+        elif "actor" in ev:
+            problems.append({"instancePath": "/event/actor"})
         if "targets" in ev and not isinstance(ev["targets"], list):
             problems.append({"instancePath": "/event/targets"})
+        elif isinstance(ev.get("targets"), list):
+            for i, t in enumerate(ev["targets"]):
+                if not isinstance(t, dict):
+                    problems.append({"instancePath": "/event/targets/%d" % i})
+                    continue
+                for field in ("id", "type"):
+                    if not isinstance(t.get(field), str):
+                        problems.append({"instancePath": "/event/targets/%d/%s" % (i, field)})
+                problems += _audit_metadata_problems(t.get("metadata"),
+                                                     "/event/targets/%d/metadata" % i)
+        if isinstance(ev.get("context"), dict):
+            if not isinstance(ev["context"].get("location"), str):
+                problems.append({"instancePath": "/event/context/location"})
+        elif "context" in ev:
+            problems.append({"instancePath": "/event/context"})
+        problems += _audit_metadata_problems(ev.get("metadata"), "/event/metadata")
     if problems:
         raise code_error(400, "invalid_audit_log_event", "Invalid Audit Log event",
                          errors=problems)
     with st.lock:
         if p["organization_id"] not in st.orgs:
             raise not_found("Organization", p["organization_id"])
+        seen = st.idempotency.get(key) if key else None
+        if seen is not None and now - seen[1] < AUDIT_KEY_TTL:
+            return seen[0]
         st.audit_events.append({"organization_id": p["organization_id"], "event": ev,
-                                "idempotency_key": key, "received_at": time.time()})
+                                "idempotency_key": key, "received_at": now})
         answer = (200, {"success": True})
         if key:
-            st.idempotency[key] = answer
+            st.idempotency[key] = (answer, now)
         return answer
 
 
