@@ -1,13 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
 
+#include "audit.h"
+#include "audit_spool.h"
 #include "conv.h"
 #include "outcome.h"
+
+#define AUDIT_DATA "pam_workos_audit"
+
+struct audit_data {
+	struct wo_audit_settings set;
+	char user[256];
+	char mode[16];
+};
 
 static const char *phase_name(enum wo_pam_phase phase)
 {
@@ -44,6 +57,71 @@ static const char *user_message(const struct wo_error *err, int code)
 	return NULL; /* the denial's own message is meant for the person */
 }
 
+static void audit_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+void wo_pam_audit_begin(pam_handle_t *pamh, const struct wo_config *cfg, bool have_key,
+			const char *user, const char *mode)
+{
+	struct audit_data *a = calloc(1, sizeof(*a));
+
+	if (a == NULL || strlen(user) >= sizeof(a->user)) {
+		free(a);
+		return;
+	}
+	wo_audit_settings_from(cfg, have_key, &a->set);
+	snprintf(a->user, sizeof(a->user), "%s", user);
+	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	if (pam_set_data(pamh, AUDIT_DATA, a, audit_cleanup) != PAM_SUCCESS)
+		free(a);
+}
+
+static void audit_log(void *ctx, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pam_vsyslog((pam_handle_t *)ctx, priority, fmt, ap);
+	va_end(ap);
+}
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS)
+		return NULL;
+	return v;
+}
+
+/* The decision as an audit event, when wo_pam_audit_begin was called for
+ * this very account. */
+static void audit(pam_handle_t *pamh, enum wo_audit_decision_kind kind, const char *user,
+		  const char *workos_user, const char *reason)
+{
+	const void *data = NULL;
+	const struct audit_data *a;
+	struct wo_audit_decision d = {.kind = kind};
+
+	if (pam_get_data(pamh, AUDIT_DATA, &data) != PAM_SUCCESS || data == NULL)
+		return;
+	a = data;
+	if (user == NULL || strcmp(a->user, user) != 0)
+		return;
+	d.account = user;
+	d.workos_user = workos_user;
+	d.service = item(pamh, PAM_SERVICE);
+	d.tty = item(pamh, PAM_TTY);
+	d.rhost = item(pamh, PAM_RHOST);
+	d.mode = a->mode;
+	d.reason = reason;
+	wo_audit_record(&a->set, WO_AUDIT_SPOOL_DIR, &d, audit_log, pamh);
+}
+
 int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 		const char *workos_user, const struct wo_error *err)
 {
@@ -62,6 +140,8 @@ int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 			 phase == WO_PHASE_AUTH ? "login" : "access", err->message);
 		msg = text;
 	}
+	audit(pamh, phase == WO_PHASE_AUTH ? WO_AUDIT_AUTH_DENIED : WO_AUDIT_ACCOUNT_DENIED, user,
+	      workos_user, err->code[0] ? err->code : wo_error_kind_name(err->kind));
 	/* The code already says it; a failing conversation changes nothing. */
 	(void)wo_conv_error(pamh, msg);
 	return code;
@@ -72,6 +152,10 @@ void wo_pam_admitted(pam_handle_t *pamh, enum wo_pam_phase phase, const char *us
 {
 	pam_syslog(pamh, LOG_INFO, "%s granted: user=%s workos_user=%s role=%s via=%s",
 		   phase_name(phase), user, workos_user, role[0] ? role : "-", how);
+	/* The account phase of an admitted login is no new decision worth
+	 * an event; its refusals are. */
+	if (phase == WO_PHASE_AUTH)
+		audit(pamh, WO_AUDIT_AUTH_SUCCEEDED, user, workos_user, how);
 }
 
 void wo_pam_end_session(pam_handle_t *pamh, struct wo_client *client, const char *user,

@@ -21,12 +21,21 @@
 #include <security/pam_modules.h>
 
 #include "admission.h"
+#include "config.h"
 #include "error.h"
 
 enum wo_pam_phase {
 	WO_PHASE_AUTH,
 	WO_PHASE_ACCOUNT,
 };
+
+/* Keeps what the audit trail needs (lib/audit.h) on the handle, once the
+ * configuration of an account WorkOS owns is loaded: from then on
+ * wo_pam_fail and wo_pam_admitted record their decisions about `user`
+ * (auth succeeded, auth denied, account denied).  Nothing is recorded for
+ * a handle that never got here: accounts WorkOS does not own. */
+void wo_pam_audit_begin(pam_handle_t *pamh, const struct wo_config *cfg, bool have_key,
+			const char *user, const char *mode);
 
 /* Maps a failure to a PAM code, logs it with the identities involved
  * (workos_user may be NULL) and tells the person why, in a sentence. */

@@ -140,6 +140,8 @@ static int session_connect(struct session *s, enum wo_pam_phase phase)
 	if (wo_config_load(s->args.config_path, &s->cfg, &err) != 0 ||
 	    wo_client_new(s->cfg, WO_KEY_OPTIONAL, &s->client, &err) != 0)
 		return wo_pam_fail(s->pamh, phase, s->user, s->owner.user_id, &err);
+	wo_pam_audit_begin(s->pamh, s->cfg, wo_client_has_api_key(s->client), s->user,
+			   wo_pam_mode_name(s->args.mode));
 	if (s->args.qr_set)
 		s->cfg->qr = s->args.qr;
 	if (s->args.debug)
