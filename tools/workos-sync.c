@@ -265,6 +265,6 @@ out:
 	wo_idmap_free(map);
 	wo_client_free(client);
 	wo_config_free(cfg);
+	wo_snapshot_key_free(signing_key);
 	return status;
 }
-	wo_snapshot_key_free(signing_key);
