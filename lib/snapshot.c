@@ -63,38 +63,19 @@ static int set_fingerprint(struct wo_snapshot_key *k, struct wo_error *err)
 	return 0;
 }
 
-static int load_key(const char *path, bool private_key, struct wo_snapshot_key **out,
-		    struct wo_error *err)
+static int parse_key(const char *what, const char *pem, size_t len, bool private_key,
+		     struct wo_snapshot_key **out, struct wo_error *err)
 {
-	char what[300], *buf = NULL;
 	struct wo_snapshot_key *k = NULL;
 	BIO *bio = NULL;
-	size_t len = 0;
-	int fd, r, ret = -1;
+	int ret = -1;
 
 	*out = NULL;
-	snprintf(what, sizeof(what), "snapshot %s key %s", private_key ? "signing" : "public",
-		 path);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return wo_error_set(err, WO_ERR_CONFIG, "cannot open %s: %s", what,
-				    strerror(errno));
-	if (wo_file_check_trusted(fd, what, private_key, err) != 0)
-		goto out;
-	buf = malloc(KEY_FILE_MAX);
-	if (buf == NULL) {
-		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
-		goto out;
-	}
-	r = wo_read_upto(fd, buf, KEY_FILE_MAX, &len, what, err);
-	if (r < 0)
-		goto out;
-	if (r > 0) {
-		wo_error_set(err, WO_ERR_CONFIG, "%s is larger than %d bytes", what, KEY_FILE_MAX);
-		goto out;
-	}
+	if (len > KEY_FILE_MAX)
+		return wo_error_set(err, WO_ERR_CONFIG, "%s is larger than %d bytes", what,
+				    KEY_FILE_MAX);
 	k = calloc(1, sizeof(*k));
-	bio = BIO_new_mem_buf(buf, (int)len);
+	bio = BIO_new_mem_buf(pem, (int)len);
 	if (k == NULL || bio == NULL) {
 		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 		goto out;
@@ -121,6 +102,46 @@ static int load_key(const char *path, bool private_key, struct wo_snapshot_key *
 out:
 	BIO_free(bio);
 	wo_snapshot_key_free(k);
+	return ret;
+}
+
+int wo_snapshot_key_from_pem(const char *pem, size_t len, bool private_key,
+			     struct wo_snapshot_key **out, struct wo_error *err)
+{
+	return parse_key(private_key ? "the snapshot signing key" : "the snapshot public key", pem,
+			 len, private_key, out, err);
+}
+
+static int load_key(const char *path, bool private_key, struct wo_snapshot_key **out,
+		    struct wo_error *err)
+{
+	char what[300], *buf = NULL;
+	size_t len = 0;
+	int fd, r, ret = -1;
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "snapshot %s key %s", private_key ? "signing" : "public",
+		 path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return wo_error_set(err, WO_ERR_CONFIG, "cannot open %s: %s", what,
+				    strerror(errno));
+	if (wo_file_check_trusted(fd, what, private_key, err) != 0)
+		goto out;
+	buf = malloc(KEY_FILE_MAX);
+	if (buf == NULL) {
+		wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
+		goto out;
+	}
+	r = wo_read_upto(fd, buf, KEY_FILE_MAX, &len, what, err);
+	if (r < 0)
+		goto out;
+	if (r > 0) {
+		wo_error_set(err, WO_ERR_CONFIG, "%s is larger than %d bytes", what, KEY_FILE_MAX);
+		goto out;
+	}
+	ret = parse_key(what, buf, len, private_key, out, err);
+out:
 	if (buf != NULL)
 		wo_secret_free_n(buf, KEY_FILE_MAX);
 	close(fd);

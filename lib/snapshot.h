@@ -78,6 +78,11 @@ int wo_snapshot_signing_key_load(const char *path, struct wo_snapshot_key **out,
 int wo_snapshot_public_key_load(const char *path, struct wo_snapshot_key **out,
 				struct wo_error *err);
 
+/* The same from PEM text in memory, without the file checks: for tests and
+ * the fuzz target. */
+int wo_snapshot_key_from_pem(const char *pem, size_t len, bool private_key,
+			     struct wo_snapshot_key **out, struct wo_error *err);
+
 void wo_snapshot_key_free(struct wo_snapshot_key *k);
 
 /* "SHA256:<hex>" of the raw public key, the same for a private key and its
