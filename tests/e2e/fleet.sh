@@ -302,6 +302,53 @@ out=$(pam_run acct ada acct_mgmt)
 rc=$?
 is "$rc" 0 "and the account phase admits ada again" || diag "$out"
 
+# --- kill -9 at any point of a pull: the old cache or the new one, whole -----------------------
+# Each round the directory changes (one more member), the publisher
+# publishes, and member 6's pull is killed after a random few milliseconds.
+# Its cache must then be the old one or the new one byte for byte, and its
+# pull state may lag behind the cache but never claim the newer snapshot
+# with the older cache installed.
+pull 6
+cp "$T/m/6/nss.cache" "$T/kill.old"
+broken=0 kills_new=0
+for k in $(seq 1 12); do
+	emuctl user-add "id=user_01K0KILL$(printf %016d "$k")" "email=kill$k@example.com" \
+		first_name=Kill "last_name=$k" >/dev/null || bail "emuctl user-add"
+	emuctl member-add "user_01K0KILL$(printf %016d "$k")" --role member >/dev/null ||
+		bail "emuctl member-add"
+	# nginx's validators are the file's mtime (in seconds) and size: a
+	# publisher runs minutes apart, this loop must wait a second.
+	sleep 1
+	publish
+	[ "$rc" -eq 0 ] || bail "publish: $(cat "$T/publish.out")"
+	cp "$WO_CACHE" "$T/kill.new"
+	new_serial=$(sed -n 's/^serial //p' "$WO_CACHEDIR/publish-state")
+	in_member 6 "$SYNC" --config "$MCONF" >/dev/null 2>&1 &
+	victim=$!
+	sleep "0.0$(shuf -i 0-40 -n 1 | xargs printf %02d)"
+	kill -9 "$victim" 2>/dev/null
+	wait "$victim" 2>/dev/null
+	state_serial=$(sed -n 's/^serial //p' "$T/m/6/snapshot-state")
+	if cmp -s "$T/m/6/nss.cache" "$T/kill.new"; then
+		: # the new cache; the state may still name the old serial
+		kills_new=$((kills_new + 1))
+	elif cmp -s "$T/m/6/nss.cache" "$T/kill.old"; then
+		[ "$state_serial" != "$new_serial" ] || broken=$((broken + 1))
+	else
+		broken=$((broken + 1))
+	fi
+	# The next (undisturbed) pull finishes the job.
+	pull 6
+	{ [ "$rc" -eq 0 ] && cmp -s "$T/m/6/nss.cache" "$T/kill.new" &&
+		[ "$(sed -n 's/^serial //p' "$T/m/6/snapshot-state")" = "$new_serial" ]; } ||
+		{ broken=$((broken + 1)); diag "round $k: $out"; }
+	cp "$T/kill.new" "$T/kill.old"
+done
+is "$broken" 0 "12 pulls killed with SIGKILL at random points: the cache was always whole, the state never ahead"
+diag "the killed pull had installed the new cache in $kills_new of 12 rounds"
+ls "$T/m/6" | grep -q '\.tmp\.' && not_ok "no temp file left after the next pull" ||
+	ok "no temp file left after the next pull"
+
 # --- a removal in WorkOS reaches a member's account phase -----------------------------------
 export MEMBER=5
 out=$(pam_run acct grace acct_mgmt)
