@@ -77,8 +77,8 @@ static void usage(FILE *out)
 		"  --verbose      print requests, skipped members and a summary\n"
 		"  --help         print this help\n"
 		"  --version      print the version\n"
-		"\n"
 		"  --publish DIR  then sign the cache into DIR/nss.snapshot (fleet publisher)\n"
+		"\n"
 		"Exit status: 0 done, 1 configuration, 2 WorkOS API or network,\n"
 		"3 local files (cache, allocation map).  See workos-sync(8).\n",
 		WO_DEFAULT_CONFIG_PATH);
@@ -111,11 +111,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c':
 			o->config = optarg;
 			break;
-		case 'n':
-			o->dry_run = true;
-			break;
 		case 'p':
 			o->publish = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -155,13 +155,13 @@ int main(int argc, char **argv)
 	struct sync_result res = {0};
 	struct wo_http_stats stats = {0};
 	int lock_fd = -1, status;
+	struct wo_snapshot_key *signing_key = NULL;
 
 	status = parse_options(argc, argv, &opt);
 	if (status >= 0)
 		return status;
 	sync_ui_init(opt.verbose, isatty(STDERR_FILENO) == 1);
 
-	struct wo_snapshot_key *signing_key = NULL;
 	if (wo_config_load(opt.config, &cfg, &err) != 0)
 		goto out;
 	/* A fleet member pulls the publisher's signed snapshot instead of
@@ -251,6 +251,12 @@ int main(int argc, char **argv)
 		  "%zu new numbers and names recorded",
 		  WO_CACHE_DEFAULT_PATH, res.n_users, res.n_groups, res.skipped_members,
 		  res.skipped_groups, res.new_ids);
+	/* Exactly what this host now serves, for the fleet to pull. */
+	if (opt.publish != NULL &&
+	    fleet_publish(cfg, opt.publish, signing_key, map, lo, hi, &err) != 0) {
+		fprintf(stderr, "workos-sync: the local cache was updated, but publishing failed\n");
+		goto out;
+	}
 out:
 	sync_progress_done();
 	status = exit_status(&err);
