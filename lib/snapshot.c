@@ -84,9 +84,8 @@ static int parse_key(const char *what, const char *pem, size_t len, bool private
 	k->pkey = private_key ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)
 			      : PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
 	if (k->pkey == NULL) {
-		wo_error_set(err, WO_ERR_CONFIG,
-			     "%s is not a PEM %s key (make it with openssl %s)", what,
-			     private_key ? "private" : "public",
+		wo_error_set(err, WO_ERR_CONFIG, "%s is not a PEM %s key (make it with openssl %s)",
+			     what, private_key ? "private" : "public",
 			     private_key ? "genpkey -algorithm ed25519" : "pkey -pubout");
 		goto out;
 	}
@@ -192,10 +191,10 @@ static bool valid_fields(const struct wo_snapshot *s)
 {
 	return valid_org(s->organization_id) && s->serial >= 1 && s->created >= 0 &&
 	       s->uid_min >= 1 && s->uid_min <= s->uid_max && s->uid_max < UINT32_MAX &&
-	       s->cache_len > 0 && s->idmap_len > 0 &&
-	       s->cache_len <= WO_SNAPSHOT_MAX_SIZE && s->idmap_len <= WO_SNAPSHOT_MAX_SIZE &&
-	       s->cache_len + s->idmap_len <= WO_SNAPSHOT_MAX_SIZE - WO_SNAPSHOT_HEADER_MAX -
-						      WO_SNAPSHOT_SIG_LEN;
+	       s->cache_len > 0 && s->idmap_len > 0 && s->cache_len <= WO_SNAPSHOT_MAX_SIZE &&
+	       s->idmap_len <= WO_SNAPSHOT_MAX_SIZE &&
+	       s->cache_len + s->idmap_len <=
+		   WO_SNAPSHOT_MAX_SIZE - WO_SNAPSHOT_HEADER_MAX - WO_SNAPSHOT_SIG_LEN;
 }
 
 static void digest_hex(const unsigned char *p, size_t n, char out[65])
@@ -362,14 +361,16 @@ int wo_snapshot_build(const struct wo_snapshot *s, const struct wo_snapshot_key 
 	if (!signer->private_key)
 		return wo_error_set(err, WO_ERR_CONFIG, "a public key cannot sign a snapshot");
 	if (!valid_fields(s) || s->cache == NULL || s->idmap == NULL)
-		return wo_error_set(err, WO_ERR_SYSTEM, "cannot build a snapshot from these values");
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "cannot build a snapshot from these values");
 	digest_hex(s->cache, s->cache_len, cd);
 	digest_hex(s->idmap, s->idmap_len, id);
-	hl = snprintf(header, sizeof(header),
-		      MAGIC "organization %s\nserial %" PRIu64 "\ncreated %" PRId64
-			    "\nuid-range %" PRIu32 " %" PRIu32 "\ncache %zu %s\nidmap %zu %s\nend\n",
-		      s->organization_id, s->serial, s->created, s->uid_min, s->uid_max,
-		      s->cache_len, cd, s->idmap_len, id);
+	hl =
+	    snprintf(header, sizeof(header),
+		     MAGIC "organization %s\nserial %" PRIu64 "\ncreated %" PRId64
+			   "\nuid-range %" PRIu32 " %" PRIu32 "\ncache %zu %s\nidmap %zu %s\nend\n",
+		     s->organization_id, s->serial, s->created, s->uid_min, s->uid_max,
+		     s->cache_len, cd, s->idmap_len, id);
 	if (hl < 0 || (size_t)hl >= sizeof(header))
 		return wo_error_set(err, WO_ERR_SYSTEM, "snapshot header too long");
 	total = (size_t)hl + s->cache_len + s->idmap_len + WO_SNAPSHOT_SIG_LEN;
@@ -454,7 +455,8 @@ int wo_snapshot_check(const struct wo_snapshot *s, const char *organization_id,
 				    s->created - now);
 	if (now - s->created > (int64_t)max_age)
 		return wo_error_set(err, WO_ERR_DENIED,
-				    "the snapshot is %" PRId64 " s old, older than snapshot_max_age "
+				    "the snapshot is %" PRId64
+				    " s old, older than snapshot_max_age "
 				    "(%u s): the publisher has not published since",
 				    now - s->created, max_age);
 	return 0;

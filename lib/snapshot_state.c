@@ -194,8 +194,8 @@ int wo_snapshot_state_save(const char *path, const struct wo_snapshot_state *s,
 	return wo_atomic_replace(path, text, (size_t)n, 0644, err);
 }
 
-int wo_snapshot_require_fresh(const char *path, int64_t now, unsigned max_age,
-			      int64_t *age_out, struct wo_error *err)
+int wo_snapshot_require_fresh(const char *path, int64_t now, unsigned max_age, int64_t *age_out,
+			      struct wo_error *err)
 {
 	struct wo_snapshot_state st;
 	int64_t age;

@@ -37,10 +37,10 @@
 #define WO_SNAPSHOT_STATE_PATH WO_CACHEDIR "/snapshot-state"
 #define WO_PUBLISH_STATE_PATH  WO_CACHEDIR "/publish-state"
 
-#define WO_SNAPSHOT_URL_MAX	 1024
-#define WO_SNAPSHOT_ETAG_MAX	 256
-#define WO_SNAPSHOT_LASTMOD_MAX	 64
-#define WO_SNAPSHOT_SIGNER_MAX	 80
+#define WO_SNAPSHOT_URL_MAX	  1024
+#define WO_SNAPSHOT_ETAG_MAX	  256
+#define WO_SNAPSHOT_LASTMOD_MAX	  64
+#define WO_SNAPSHOT_SIGNER_MAX	  80
 #define WO_SNAPSHOT_STATE_ORG_MAX 128
 
 struct wo_snapshot_state {
@@ -50,7 +50,7 @@ struct wo_snapshot_state {
 	char organization_id[WO_SNAPSHOT_STATE_ORG_MAX + 1];
 	char signer[WO_SNAPSHOT_SIGNER_MAX + 1];
 	char url[WO_SNAPSHOT_URL_MAX + 1];
-	char etag[WO_SNAPSHOT_ETAG_MAX + 1];	     /* "" when none */
+	char etag[WO_SNAPSHOT_ETAG_MAX + 1];		 /* "" when none */
 	char last_modified[WO_SNAPSHOT_LASTMOD_MAX + 1]; /* "" when none */
 };
 
@@ -69,8 +69,8 @@ int wo_snapshot_state_save(const char *path, const struct wo_snapshot_state *s,
  * seconds old at `now`; -1 with err (WO_ERR_DENIED) when it is older, when
  * nothing was ever pulled, or when the state cannot be read.  *age_out (if
  * non-NULL) gets the age when known, else -1. */
-int wo_snapshot_require_fresh(const char *path, int64_t now, unsigned max_age,
-			      int64_t *age_out, struct wo_error *err);
+int wo_snapshot_require_fresh(const char *path, int64_t now, unsigned max_age, int64_t *age_out,
+			      struct wo_error *err);
 
 /* The publisher's last serial: 1 with *serial, 0 when none yet, -1 with err. */
 int wo_publish_serial_load(const char *path, uint64_t *serial, struct wo_error *err);

@@ -54,8 +54,8 @@ static void keep_header(const char *v, size_t n, char *field, size_t cap)
 {
 	while (n > 0 && (*v == ' ' || *v == '\t'))
 		v++, n--;
-	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' ||
-			 v[n - 1] == '\t'))
+	while (n > 0 &&
+	       (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
 		n--;
 	field[0] = '\0';
 	if (n == 0 || n >= cap)
@@ -150,8 +150,7 @@ static int transport_error(CURLcode rc, const char *detail, const struct transfe
 	}
 }
 
-int wo_fetch(const struct wo_fetch_request *req, struct wo_fetch_result *res,
-	     struct wo_error *err)
+int wo_fetch(const struct wo_fetch_request *req, struct wo_fetch_result *res, struct wo_error *err)
 {
 	struct transfer t = {.res = res, .max = req->max_size};
 	char errbuf[CURL_ERROR_SIZE] = "", line[WO_SNAPSHOT_ETAG_MAX + 40];
@@ -190,7 +189,7 @@ int wo_fetch(const struct wo_fetch_request *req, struct wo_fetch_result *res,
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file ? req->ca_file : WO_CA_BUNDLE) !=
-		    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||

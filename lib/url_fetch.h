@@ -43,8 +43,7 @@ int wo_fetch_url_check(const char *url, struct wo_error *err);
 
 /* Returns 0 with a 200 or 304 in *res (free with wo_fetch_result_clear),
  * or -1 with err: network, TLS, timeout, size cap, another status. */
-int wo_fetch(const struct wo_fetch_request *req, struct wo_fetch_result *res,
-	     struct wo_error *err);
+int wo_fetch(const struct wo_fetch_request *req, struct wo_fetch_result *res, struct wo_error *err);
 
 void wo_fetch_result_clear(struct wo_fetch_result *res);
 

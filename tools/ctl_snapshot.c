@@ -24,8 +24,8 @@ void ctl_check_snapshot(struct ctl_report *r, const struct wo_config *cfg)
 	if (cfg->snapshot_url == NULL) {
 		/* A publisher shows what it last handed out. */
 		if (wo_publish_serial_load(WO_PUBLISH_STATE_PATH, &serial, &err) > 0)
-			ctl_ok(r, "snapshot", "publisher: last serial %" PRIu64
-					      " (workos-sync --publish)",
+			ctl_ok(r, "snapshot",
+			       "publisher: last serial %" PRIu64 " (workos-sync --publish)",
 			       serial);
 		return;
 	}
@@ -39,8 +39,9 @@ void ctl_check_snapshot(struct ctl_report *r, const struct wo_config *cfg)
 	if (have < 0) {
 		ctl_fail(r, "snapshot", "%s", ctl_why(&err, why, sizeof(why)));
 	} else if (have == 0) {
-		ctl_fail(r, "snapshot", "none pulled yet from %s: run workos-sync "
-					"(WorkOS accounts are refused until then)",
+		ctl_fail(r, "snapshot",
+			 "none pulled yet from %s: run workos-sync "
+			 "(WorkOS accounts are refused until then)",
 			 cfg->snapshot_url);
 	} else {
 		age = now > st.created ? now - st.created : 0;
@@ -55,12 +56,13 @@ void ctl_check_snapshot(struct ctl_report *r, const struct wo_config *cfg)
 			       "origin %s",
 			       st.serial, age, cfg->snapshot_max_age, st.signer, st.url);
 		if (key != NULL && strcmp(st.signer, wo_snapshot_key_fingerprint(key)) != 0)
-			ctl_warn(r, "snapshot", "signed by %s, but snapshot_public_key is now %s: "
-						"the next pull must verify with the new key",
+			ctl_warn(r, "snapshot",
+				 "signed by %s, but snapshot_public_key is now %s: "
+				 "the next pull must verify with the new key",
 				 st.signer, wo_snapshot_key_fingerprint(key));
 		if (strcmp(st.url, cfg->snapshot_url) != 0)
-			ctl_warn(r, "snapshot", "pulled from %s, but snapshot_url is now %s", st.url,
-				 cfg->snapshot_url);
+			ctl_warn(r, "snapshot", "pulled from %s, but snapshot_url is now %s",
+				 st.url, cfg->snapshot_url);
 	}
 	wo_snapshot_key_free(key);
 }

@@ -36,8 +36,8 @@ static int read_file(const char *path, size_t max, unsigned char **buf, size_t *
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		close(fd);
-		return wo_error_set(err, WO_ERR_SYSTEM, "%s is not a regular file of at most %zu bytes",
-				    path, max);
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "%s is not a regular file of at most %zu bytes", path, max);
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {
@@ -90,8 +90,8 @@ int fleet_publish(const struct wo_config *cfg, const char *dir, const struct wo_
 		  const struct wo_idmap *map, uint32_t uid_min, uint32_t uid_max,
 		  struct wo_error *err)
 {
-	struct wo_snapshot s = {.created = (int64_t)time(NULL), .uid_min = uid_min,
-				.uid_max = uid_max};
+	struct wo_snapshot s = {
+	    .created = (int64_t)time(NULL), .uid_min = uid_min, .uid_max = uid_max};
 	unsigned char *cache = NULL, *old = NULL, *out = NULL;
 	char *idmap = NULL, *path = snapshot_path(dir);
 	size_t cache_len = 0, idmap_len = 0, old_len = 0, out_len = 0;

@@ -97,10 +97,10 @@ int fleet_pull(const struct wo_config *cfg, bool dry_run, struct wo_error *err)
 		if ((lock_fd = wo_cache_lock(WO_CACHE_DEFAULT_PATH, err)) < 0)
 			goto out;
 		if (wo_atomic_remove_stale(WO_CACHE_DEFAULT_PATH) +
-			    wo_atomic_remove_stale(STAGING_PATH) +
-			    wo_atomic_remove_stale(WO_IDMAP_PATH) +
-			    wo_atomic_remove_stale(WO_UID_RANGE_PATH) +
-			    wo_atomic_remove_stale(WO_SNAPSHOT_STATE_PATH) >
+			wo_atomic_remove_stale(STAGING_PATH) +
+			wo_atomic_remove_stale(WO_IDMAP_PATH) +
+			wo_atomic_remove_stale(WO_UID_RANGE_PATH) +
+			wo_atomic_remove_stale(WO_SNAPSHOT_STATE_PATH) >
 		    0)
 			sync_note("removed temp files of interrupted runs");
 		unlink(STAGING_PATH);
@@ -133,9 +133,8 @@ int fleet_pull(const struct wo_config *cfg, bool dry_run, struct wo_error *err)
 			err->kind = WO_ERR_DECODE;
 		goto out;
 	}
-	next = (struct wo_snapshot_state){.serial = snap.serial,
-					  .created = snap.created,
-					  .installed = now};
+	next = (struct wo_snapshot_state){
+	    .serial = snap.serial, .created = snap.created, .installed = now};
 	snprintf(next.organization_id, sizeof(next.organization_id), "%s", snap.organization_id);
 	snprintf(next.signer, sizeof(next.signer), "%s", wo_snapshot_key_fingerprint(key));
 	snprintf(next.url, sizeof(next.url), "%s", cfg->snapshot_url);
@@ -143,8 +142,8 @@ int fleet_pull(const struct wo_config *cfg, bool dry_run, struct wo_error *err)
 	snprintf(next.last_modified, sizeof(next.last_modified), "%s", res.last_modified);
 
 	if (dry_run) {
-		printf("snapshot serial %" PRIu64 " from %s verifies (signer %s); installed: %" PRIu64
-		       "\n",
+		printf("snapshot serial %" PRIu64
+		       " from %s verifies (signer %s); installed: %" PRIu64 "\n",
 		       snap.serial, cfg->snapshot_url, next.signer, have ? st.serial : 0);
 		ret = 0;
 		goto out;
