@@ -68,12 +68,15 @@ static int find_email(struct flow *f, char **email)
 	bound(f);
 	if (wo_api_get_user(f->client, f->owner_id, &u, &f->err) != 0)
 		return -1;
-	if (u.email != NULL)
-		*email = strdup(u.email);
-	wo_user_clear(&u);
-	if (*email == NULL)
+	if (u.email == NULL) {
+		wo_user_clear(&u);
 		return wo_pam_deny(&f->err, "no_email",
 				   "this account's WorkOS user has no email address");
+	}
+	*email = strdup(u.email);
+	wo_user_clear(&u);
+	if (*email == NULL)
+		return wo_error_set(&f->err, WO_ERR_SYSTEM, "out of memory");
 	return 0;
 }
 
