@@ -545,6 +545,8 @@ static int cmp_proposals(const void *a, const void *b)
  * it (has a number, no name yet); a recorded name is never given again. */
 static int allocate_names(struct wo_idmap *m)
 {
+	if (m->n_props == 0) /* props may be NULL: qsort must not see it */
+		return 0;
 	props_map = m;
 	qsort(m->props, m->n_props, sizeof(*m->props), cmp_proposals);
 	props_map = NULL;
