@@ -323,7 +323,11 @@ for k in $(seq 1 12); do
 	[ "$rc" -eq 0 ] || bail "publish: $(cat "$T/publish.out")"
 	cp "$WO_CACHE" "$T/kill.new"
 	new_serial=$(sed -n 's/^serial //p' "$WO_CACHEDIR/publish-state")
-	in_member 6 "$SYNC" --config "$MCONF" >/dev/null 2>&1 &
+	# exec: $! is the pull itself (unshare, then sh, then workos-sync, one
+	# pid), not a subshell whose death would leave the pull running.
+	(exec unshare -m --propagation private sh -c \
+		'mount --bind "$1" "$2" || exit 99; shift 2; exec "$@"' sh "$T/m/6" "$WO_CACHEDIR" \
+		"$SYNC" --config "$MCONF") >/dev/null 2>&1 &
 	victim=$!
 	sleep "0.0$(shuf -i 0-40 -n 1 | xargs printf %02d)"
 	kill -9 "$victim" 2>/dev/null
