@@ -19,7 +19,9 @@
 
 #include "atomic_file.h"
 #include "cache.h"
+#include "cache_read.h"
 #include "fleet.h"
+#include "localdb.h"
 #include "owner.h"
 #include "snapshot_state.h"
 #include "sync.h"
@@ -62,6 +64,40 @@ static int install_cache(struct wo_error *err)
 	}
 	close(dfd);
 	return 0;
+}
+
+/* UIDs and names are the publisher's, chosen clear of ITS local accounts:
+ * on this host a local account may hold one.  Said (not refused: the local
+ * account wins by name in "files workos", and admission follows the owner),
+ * so that the admin renumbers the local account before files are shared. */
+static void warn_local_clashes(void)
+{
+	struct wo_error ignored = WO_ERROR_INIT;
+	struct wo_localdb *local = NULL;
+	struct wo_cache_map *m;
+	struct wo_cache_uview v;
+	unsigned clashes = 0;
+
+	m = wo_cache_map_open(STAGING_PATH, 0, false, &ignored);
+	if (m == NULL || wo_localdb_load(WO_PASSWD_PATH, WO_GROUP_PATH, &local, &ignored) != 0)
+		goto out;
+	for (uint32_t i = 0; i < wo_cache_map_n_users(m); i++) {
+		if (wo_cache_user_at(m, i, &v) <= 0)
+			break;
+		if (wo_localdb_has_user(local, v.name) || wo_localdb_has_id(local, v.uid)) {
+			if (clashes++ < 5)
+				sync_warn("WorkOS account %s (uid %u) clashes with a local account "
+					  "of that name or number on this host; renumber or rename "
+					  "the local one",
+					  v.name, v.uid);
+		}
+	}
+	if (clashes > 5)
+		sync_warn("%u WorkOS accounts clash with local accounts in all", clashes);
+out:
+	wo_localdb_free(local);
+	if (m != NULL)
+		wo_cache_map_release(m);
 }
 
 /* After a 304, or an unchanged serial: the installed snapshot must still
@@ -156,8 +192,10 @@ int fleet_pull(const struct wo_config *cfg, bool dry_run, struct wo_error *err)
 		ret = wo_snapshot_state_save(WO_SNAPSHOT_STATE_PATH, &next, err);
 		goto out;
 	}
-	if (stage_cache(snap.cache, snap.cache_len, err) != 0 ||
-	    wo_atomic_replace(WO_IDMAP_PATH, snap.idmap, snap.idmap_len, 0600, err) != 0 ||
+	if (stage_cache(snap.cache, snap.cache_len, err) != 0)
+		goto out;
+	warn_local_clashes();
+	if (wo_atomic_replace(WO_IDMAP_PATH, snap.idmap, snap.idmap_len, 0600, err) != 0 ||
 	    install_cache(err) != 0 ||
 	    wo_uid_range_save(WO_UID_RANGE_PATH, snap.uid_min, snap.uid_max, err) != 0 ||
 	    wo_snapshot_state_save(WO_SNAPSHOT_STATE_PATH, &next, err) != 0)

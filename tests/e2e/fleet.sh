@@ -353,6 +353,17 @@ diag "the killed pull had installed the new cache in $kills_new of 12 rounds"
 ls "$T/m/6" | grep -q '\.tmp\.' && not_ok "no temp file left after the next pull" ||
 	ok "no temp file left after the next pull"
 
+# --- a member whose own /etc/passwd holds one of the publisher's names --------------------------
+cp /etc/passwd "$T/passwd.clash"
+echo "ada:x:4321:4321:Local Ada:/home/ada:/bin/sh" >>"$T/passwd.clash"
+out=$(unshare -m --propagation private sh -c \
+	'mount --bind "$1" "$2" && mount --bind "$3" /etc/passwd || exit 99; shift 3; exec "$@"' \
+	sh "$T/m/8" "$WO_CACHEDIR" "$T/passwd.clash" "$SYNC" --config "$MCONF" 2>&1)
+rc=$?
+is "$rc" 0 "a member with a local ada still installs the snapshot" || diag "$out"
+like "$out" "WorkOS account ada (uid $ADA_UID) clashes with a local account" \
+	"and warns about the clash"
+
 # --- a removal in WorkOS reaches a member's account phase -----------------------------------
 export MEMBER=5
 out=$(pam_run acct grace acct_mgmt)
