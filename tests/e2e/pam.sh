@@ -14,7 +14,9 @@ PAMTESTER=${PAMTESTER:-$(command -v pamtester)}
 PAM_PRELOAD="libpam_wrapper.so libnss_wrapper.so"
 asan=$(ldd "$PAM_MODULE" | awk '/libasan/ {print $3}')
 if [ -n "$asan" ]; then
-	PAM_PRELOAD="$asan $PAM_PRELOAD"
+	# libcrypt too: ASan intercepts crypt(), and a libcrypt that only
+	# arrives with pam_unix's dlopen() leaves the interceptor calling NULL.
+	PAM_PRELOAD="$asan libcrypt.so.1 $PAM_PRELOAD"
 	# pamtester and libpam are not ours: their leaks are not our findings.
 	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 fi
