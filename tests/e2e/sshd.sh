@@ -134,6 +134,57 @@ is "$rc" 4 "a code approved by another WorkOS user: ssh is refused"
 unlike "$out" "uid=" "no command ran"
 unlike "$out" "▀" "qr=never draws no QR code"
 
+# --- an account WorkOS does not own, through the sample stack's auth line ----
+# A local account (private /etc/passwd and /etc/shadow copies in this
+# namespace) over keyboard-interactive: pam_workos passes it on at once
+# (user_unknown=ignore), pam_unix asks for its password, and WorkOS never
+# hears of it: no code, no request.
+hash=$(openssl passwd -6 local-secret) || bail "openssl passwd"
+mkdir -p "$T/home/localguy"
+cp /etc/passwd "$T/etc-passwd" && cp /etc/shadow "$T/etc-shadow" || bail "copy passwd/shadow"
+echo "localguy:x:4711:4711:local:$T/home/localguy:/bin/sh" >>"$T/etc-passwd"
+echo "localguy:$hash:19000:0:99999:7:::" >>"$T/etc-shadow"
+chown 4711:4711 "$T/home/localguy"
+mount --bind "$T/etc-passwd" /etc/passwd && mount --bind "$T/etc-shadow" /etc/shadow ||
+	bail "cannot bind the private passwd/shadow"
+cat >"$T/pam.d/sshd" <<EOS
+auth     [success=done user_unknown=ignore default=die] $PAM_MODULE config=$T/workos.conf
+auth     required pam_unix.so
+account  required $PAM_MODULE config=$T/workos.conf
+account  required pam_unix.so
+session  required pam_permit.so
+password required pam_deny.so
+EOS
+before=$(emuctl requests | wc -l)
+WO_PASSWORD=local-secret expect -f - >"$T/ssh.out" 2>&1 <<EOF2
+set timeout 40
+log_user 1
+spawn ssh -F /dev/null -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+	-o LogLevel=ERROR localguy@127.0.0.1 id -un
+expect {
+	"enter the code" { puts "\nTEST: a code was offered"; exit 2 }
+	-re {[Pp]assword:} {}
+	timeout { puts "\nTEST: no password prompt"; exit 3 }
+}
+send "\$env(WO_PASSWORD)\r"
+expect {
+	"localguy" { puts "\nTEST: logged in" }
+	"Permission denied" { puts "\nTEST: denied"; exit 4 }
+	timeout { puts "\nTEST: no shell"; exit 5 }
+}
+expect eof
+EOF2
+rc=$?
+out=$(cat "$T/ssh.out")
+is "$rc" 0 "a local account over ssh: pam_unix's password logs it in" || diag "$out"
+like "$out" "TEST: logged in" "  the command ran as localguy"
+unlike "$out" "WorkOS login" "  no WorkOS prompt, no code"
+is "$(emuctl requests | wc -l)" "$before" "  WorkOS was not asked"
+like "$(cat "$T/sshd.log")" "Accepted keyboard-interactive/pam for localguy" \
+	"  sshd accepted it through PAM"
+stack never
+
 # --- public-key logins: the account phase decides ----------------------------
 mkdir -p "$T/keys"
 ssh-keygen -q -t ed25519 -N '' -f "$T/ada_key"
