@@ -67,6 +67,30 @@ static int add_role(struct wo_member_roles *r, const char *slug, struct wo_error
 	return 0;
 }
 
+int wo_account_live_api(void *client, const char *id, char *const *required, bool *active,
+			char role[64], struct wo_error *err)
+{
+	struct wo_client *c = client;
+	const struct wo_config *cfg = wo_client_config(c);
+	struct wo_member_roles member = {0};
+	const char *picked = NULL;
+
+	role[0] = '\0';
+	*active = false;
+	/* The live answer: a member removed or demoted a minute ago is
+	 * refused now, not after the next sync. */
+	wo_http_set_deadline(wo_client_http(c), cfg->http_timeout);
+	if (wo_member_lookup(c, id, &member, err) != 0)
+		return -1;
+	*active = member.active;
+	if (member.active)
+		picked = wo_roles_pick(member.roles, cfg->allowed_roles, required);
+	if (picked != NULL)
+		snprintf(role, 64, "%s", picked);
+	wo_member_roles_clear(&member);
+	return 0;
+}
+
 int wo_member_lookup(struct wo_client *c, const char *user_id, struct wo_member_roles *out,
 		     struct wo_error *err)
 {

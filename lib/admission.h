@@ -66,6 +66,11 @@ int wo_member_lookup(struct wo_client *c, const char *user_id, struct wo_member_
 		     struct wo_error *err);
 void wo_member_roles_clear(struct wo_member_roles *r);
 
+/* lib/account_decision.h's live membership through the memberships API;
+ * ctx is the client (with the API key).  Bounded by http_timeout. */
+int wo_account_live_api(void *client, const char *id, char *const *required, bool *active,
+			char role[64], struct wo_error *err);
+
 /* Step 5 alone: the first of `roles` allowed by both lists (a NULL list
  * allows any role), or NULL. */
 const char *wo_roles_pick(char *const *roles, char *const *allowed, char *const *required);

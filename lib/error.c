@@ -75,6 +75,14 @@ const char *wo_error_kind_name(enum wo_err_kind kind)
 	return "unknown";
 }
 
+int wo_error_deny(struct wo_error *err, const char *code, const char *why)
+{
+	wo_error_set(err, WO_ERR_DENIED, "%s", why);
+	if (err != NULL)
+		snprintf(err->code, sizeof(err->code), "%s", code);
+	return -1;
+}
+
 bool wo_error_is_unavailable(const struct wo_error *err)
 {
 	switch (err->kind) {

@@ -52,6 +52,10 @@ int wo_error_prefix(struct wo_error *err, const char *fmt, ...)
 
 void wo_error_clear(struct wo_error *err);
 
+/* A policy's refusal: kind WO_ERR_DENIED, `code` for the log and `why`, a
+ * sentence for the person.  Returns -1. */
+int wo_error_deny(struct wo_error *err, const char *code, const char *why);
+
 /* A short lowercase name for the category, for logs ("network", "tls"...). */
 const char *wo_error_kind_name(enum wo_err_kind kind);
 

@@ -25,6 +25,7 @@
 
 #include "cache_read.h"
 #include "names.h"
+#include "unused.h"
 
 #define NSS_EXPORT __attribute__((visibility("default")))
 
@@ -250,7 +251,7 @@ static enum nss_status endent(struct wo_cache_map **map, uint32_t *next)
 	return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_workos_setpwent(int stayopen)
+enum nss_status _nss_workos_setpwent(int stayopen WO_UNUSED)
 {
 	return setent(&pw_map, &pw_next);
 }
@@ -260,7 +261,7 @@ enum nss_status _nss_workos_endpwent(void)
 	return endent(&pw_map, &pw_next);
 }
 
-enum nss_status _nss_workos_setgrent(int stayopen)
+enum nss_status _nss_workos_setgrent(int stayopen WO_UNUSED)
 {
 	return setent(&gr_map, &gr_next);
 }

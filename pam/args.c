@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <security/pam_modules.h>
+
 #include "args.h"
 
 /* Returns what follows `prefix` in `arg`, or NULL when arg does not start
@@ -27,12 +29,14 @@ const char *wo_pam_mode_name(enum wo_pam_mode mode)
 	return "?";
 }
 
-int wo_pam_args_parse(int argc, const char **argv, struct wo_pam_args *out, wo_pam_warn_fn warn,
+int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args *out, wo_pam_warn_fn warn,
 		      void *warn_ctx, struct wo_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->config_path = WO_DEFAULT_CONFIG_PATH;
 	out->mode = WO_PAM_MODE_DEVICE;
+	out->silent = (flags & PAM_SILENT) != 0;
+	out->disallow_null = (flags & PAM_DISALLOW_NULL_AUTHTOK) != 0;
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i], *v;

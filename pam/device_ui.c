@@ -94,7 +94,8 @@ static int show(void *ctx, const struct wo_device_authorization *da, struct wo_e
 	}
 	if (ui->prompt_style)
 		return 0; /* goes out with the first prompt */
-	ui->conv_rc = wo_conv_info(ui->pamh, ui->text);
+	/* The code is what the person needs to answer: never silenced. */
+	ui->conv_rc = wo_conv_info(ui->pamh, false, ui->text);
 	free(ui->text);
 	ui->text = NULL;
 	if (ui->conv_rc != PAM_SUCCESS)

@@ -13,6 +13,7 @@
 #include "audit_spool.h"
 #include "conv.h"
 #include "outcome.h"
+#include "unused.h"
 
 #define AUDIT_DATA "pam_workos_audit"
 
@@ -57,10 +58,8 @@ static const char *user_message(const struct wo_error *err, int code)
 	return NULL; /* the denial's own message is meant for the person */
 }
 
-static void audit_cleanup(pam_handle_t *pamh, void *data, int error_status)
+static void audit_cleanup(pam_handle_t *pamh WO_UNUSED, void *data, int error_status WO_UNUSED)
 {
-	(void)pamh;
-	(void)error_status;
 	free(data);
 }
 

@@ -38,7 +38,10 @@ void wo_pam_audit_begin(pam_handle_t *pamh, const struct wo_config *cfg, bool ha
 			const char *user, const char *mode);
 
 /* Maps a failure to a PAM code, logs it with the identities involved
- * (workos_user may be NULL) and tells the person why, in a sentence. */
+ * (workos_user may be NULL) and tells the person why, in a sentence.  The
+ * sentence goes out under PAM_SILENT too: it is no remark but the only
+ * way the person learns what to do (enrol a factor, ask for a role), and
+ * sudo passes PAM_SILENT to every phase by default. */
 int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 		const char *workos_user, const struct wo_error *err);
 

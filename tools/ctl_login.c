@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * workosctl login: the device flow pam_workos runs, on a terminal and
- * without PAM, followed by the same admission checks (lib/admission.h).
- * It lets an admin see what a person would see and why they would or would
- * not get in, without touching a PAM stack.
+ * workosctl login: the login pam_workos runs, on a terminal and without
+ * PAM: --mode device (lib/device_flow.h, then lib/admission.h), password
+ * (lib/password_flow.h) or totp (lib/totp_flow.h), the very code of the
+ * module.  It lets an admin see what a person would see and why they would
+ * or would not get in, without touching a PAM stack.
  */
 #include "autoconfig.h"
 
@@ -23,7 +24,10 @@
 #include "device_slots.h"
 #include "names.h"
 #include "owner.h"
+#include "password_flow.h"
 #include "qr.h"
+#include "totp_flow.h"
+#include "unused.h"
 
 #define WHY_MAX (WO_ERROR_MSG_MAX + 32)
 
@@ -35,7 +39,7 @@ struct term_ui {
 
 /* qr=auto: half blocks on a UTF-8 terminal, '#' on any other terminal,
  * nothing when the output is not a terminal at all. */
-static bool qr_style(enum wo_qr_mode mode, enum wo_qr_style *style)
+bool ctl_qr_style(enum wo_qr_mode mode, enum wo_qr_style *style)
 {
 	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 
@@ -56,7 +60,7 @@ static bool qr_style(enum wo_qr_mode mode, enum wo_qr_style *style)
 	}
 }
 
-static int show(void *ctx, const struct wo_device_authorization *da, struct wo_error *err)
+static int show(void *ctx, const struct wo_device_authorization *da, struct wo_error *err WO_UNUSED)
 {
 	struct term_ui *ui = ctx;
 	enum wo_qr_style style;
@@ -66,7 +70,7 @@ static int show(void *ctx, const struct wo_device_authorization *da, struct wo_e
 		snprintf(host, sizeof(host), "this machine");
 	printf("WorkOS login as %s on %s.\n", ui->user, host);
 	printf("Open %s and enter the code: %s\n", da->verification_uri, da->user_code);
-	if (da->verification_uri_complete != NULL && qr_style(ui->qr, &style)) {
+	if (da->verification_uri_complete != NULL && ctl_qr_style(ui->qr, &style)) {
 		struct wo_error qerr = WO_ERROR_INIT;
 		char *qr = wo_qr_render(da->verification_uri_complete, style, &qerr);
 
@@ -81,7 +85,7 @@ static int show(void *ctx, const struct wo_device_authorization *da, struct wo_e
 	return 0;
 }
 
-static int before_poll(void *ctx, unsigned pending, struct wo_error *err)
+static int before_poll(void *ctx, unsigned pending, struct wo_error *err WO_UNUSED)
 {
 	struct term_ui *ui = ctx;
 
@@ -95,7 +99,7 @@ static int before_poll(void *ctx, unsigned pending, struct wo_error *err)
 /* The API key is read when it can be: an unprivileged admin cannot read a
  * 0600 root file, and then membership comes from the token, as it does for
  * the PAM module on a machine without a key. */
-static enum wo_client_key key_mode(const struct wo_config *cfg)
+enum wo_client_key ctl_key_mode(const struct wo_config *cfg)
 {
 	if (!wo_config_has_api_key(cfg))
 		return WO_KEY_NONE;
@@ -131,37 +135,155 @@ static void end_session(struct ctl_report *r, struct wo_client *c, const struct 
 			 adm->session_id);
 }
 
-int ctl_login(const struct ctl_opts *o)
+int ctl_login_account(struct ctl_report *r, const struct ctl_opts *o, char *name, unsigned *uid,
+		      struct wo_owner *owner, bool need_owner)
 {
-	struct ctl_report r = {0};
 	struct wo_error err = WO_ERROR_INIT;
-	struct wo_authentication auth = {0};
-	struct wo_admission adm = {0};
-	struct wo_owner owner = {0};
-	struct wo_device_stats stats = {0};
-	struct wo_device_slot *slot = NULL;
-	struct wo_client *c = NULL;
-	struct wo_config *cfg = NULL;
-	char **required = NULL;
-	size_t n_required = 0;
 	char why[WHY_MAX];
-	char name[WO_NAME_MAX + 1];
 	struct passwd *pw;
-	int rc = CTL_EXIT_FAIL;
 
-	setlocale(LC_CTYPE, "");
 	if (o->user != NULL) {
-		snprintf(name, sizeof(name), "%s", o->user);
-		if (strlen(o->user) >= sizeof(name))
+		snprintf(name, WO_NAME_MAX + 1, "%s", o->user);
+		if (strlen(o->user) > WO_NAME_MAX)
 			name[0] = '\0';
 	} else {
 		pw = getpwuid(getuid());
 		if (pw == NULL) {
-			fprintf(stderr, "workosctl: who are you? (uid %u has no name)\n",
-				(unsigned)getuid());
-			return CTL_EXIT_FAIL;
+			ctl_fail(r, "user", "who are you? (uid %u has no name)", (unsigned)getuid());
+			return -1;
 		}
-		snprintf(name, sizeof(name), "%s", pw->pw_name);
+		snprintf(name, WO_NAME_MAX + 1, "%s", pw->pw_name);
+	}
+	/* PAM refuses before asking WorkOS anything: so does this. */
+	if (!wo_name_is_valid(name) || (pw = getpwnam(name)) == NULL) {
+		ctl_fail(r, "user", "%s is not a local account (through NSS): pam_workos would "
+				    "answer \"user unknown\" without starting a login",
+			 o->user != NULL ? o->user : name);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	if (wo_owner_find(&wo_owner_files_default, name, pw->pw_uid, owner, &err) != 0) {
+		ctl_fail(r, "owner", "%s", ctl_why(&err, why, sizeof(why)));
+		if (owner->unsure)
+			return -1;
+	}
+	if (owner->kind == WO_OWNER_NONE) {
+		if (need_owner)
+			ctl_fail(r, "owner",
+				 "%s is not an account WorkOS owns (not made by workos-sync, "
+				 "not bound in %s): pam_workos leaves it to other modules",
+				 name, WO_OWNERS_PATH);
+		return need_owner ? -1 : 0;
+	}
+	ctl_ok(r, "owner", "%s belongs to WorkOS user %s (%s)", name, owner->user_id,
+	       owner->kind == WO_OWNER_SYNCED ? "made by workos-sync" : "bound by hand");
+	return 0;
+}
+
+/* --mode device: the code on this terminal, then wo_admit. */
+static int login_device(struct ctl_report *r, struct wo_client *c, const char *name,
+			const struct wo_owner *owner, char *const *required)
+{
+	const struct wo_config *cfg = wo_client_config(c);
+	struct term_ui ui = {.user = name, .qr = cfg->qr, .timeout = cfg->device_timeout};
+	struct wo_device_ui callbacks = {.ctx = &ui, .show = show, .before_poll = before_poll};
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_authentication auth = {0};
+	struct wo_admission adm = {0};
+	struct wo_device_stats stats = {0};
+	struct wo_device_slot *slot = NULL;
+	char why[WHY_MAX];
+	int rc = CTL_EXIT_FAIL;
+
+	/* The bound pam_workos keeps on pending codes (lib/device_slots.h),
+	 * counted as a local login. */
+	if (wo_device_slot_take_config(cfg, name, NULL, &slot, &err) != 0 ||
+	    wo_device_login(c, cfg->device_timeout, &callbacks, &auth, &stats, &err) != 0) {
+		ctl_fail(r, "device flow", "%s", ctl_why(&err, why, sizeof(why)));
+		goto out;
+	}
+	wo_device_slot_release(slot);
+	slot = NULL;
+	ctl_ok(r, "device flow", "approved after %u poll(s)", stats.polls);
+
+	if (wo_admit(c, &auth, owner->user_id, required, &adm, &err) != 0) {
+		ctl_fail(r, "admission", "%s is not admitted: %s", name,
+			 ctl_why(&err, why, sizeof(why)));
+		if (adm.user_id[0] != '\0' && strcmp(adm.user_id, owner->user_id) != 0)
+			ctl_info("approved by WorkOS user %s; %s belongs to %s", adm.user_id, name,
+				 owner->user_id);
+	} else {
+		ctl_ok(r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name,
+		       adm.user_id, adm.role,
+		       adm.roles_from_api ? "membership confirmed by the API"
+					  : "membership from the token");
+		rc = CTL_EXIT_OK;
+	}
+	end_session(r, c, &adm);
+out:
+	wo_device_slot_release(slot);
+	wo_authentication_clear(&auth);
+	return rc;
+}
+
+/* --mode password and --mode totp: lib/'s flow on this terminal. */
+static int login_interactive(struct ctl_report *r, struct wo_client *c, const char *mode,
+			     const char *name, const struct wo_owner *owner, char *const *required)
+{
+	const struct wo_login_params p = {
+		.user = name,
+		.owner_id = owner->user_id,
+		.require_role = required,
+		.disallow_empty = true,
+	};
+	struct ctl_term term;
+	struct wo_conversation conv;
+	struct wo_login_result res;
+	struct wo_error err = WO_ERROR_INIT;
+	char why[WHY_MAX];
+	int rc;
+
+	ctl_term_init(&term, wo_client_config(c)->qr, &conv);
+	if (strcmp(mode, "password") == 0)
+		rc = wo_password_login(c, &conv, &p, &res, &err);
+	else
+		rc = wo_totp_login(c, &conv, &p, &res, &err);
+	if (rc != 0) {
+		ctl_fail(r, "admission", "%s is not admitted: %s", name,
+			 term.abandoned ? "no answer at the prompt (end of input)"
+					: ctl_why(&err, why, sizeof(why)));
+		if (res.workos_user[0] != '\0' && strcmp(res.workos_user, owner->user_id) != 0)
+			ctl_info("WorkOS user %s answered; %s belongs to %s", res.workos_user, name,
+				 owner->user_id);
+	} else {
+		ctl_ok(r, "admission", "%s admitted: WorkOS user %s, role %s (via %s)", name,
+		       res.workos_user, res.role, res.how);
+	}
+	if (res.admission_ran)
+		end_session(r, c, &res.adm);
+	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+int ctl_login(const struct ctl_opts *o)
+{
+	struct ctl_report r = {0};
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_owner owner = {0};
+	struct wo_client *c = NULL;
+	struct wo_config *cfg = NULL;
+	const char *mode = o->mode != NULL ? o->mode : "device";
+	char **required = NULL;
+	size_t n_required = 0;
+	char why[WHY_MAX];
+	char name[WO_NAME_MAX + 1];
+	unsigned uid;
+	int rc = CTL_EXIT_FAIL;
+
+	setlocale(LC_CTYPE, "");
+	if (strcmp(mode, "device") != 0 && strcmp(mode, "password") != 0 &&
+	    strcmp(mode, "totp") != 0) {
+		fprintf(stderr, "workosctl: --mode takes device, password or totp\n");
+		return CTL_EXIT_USAGE;
 	}
 	cfg = ctl_load_config(&r, o->config_path);
 	if (cfg == NULL)
@@ -177,59 +299,17 @@ int ctl_login(const struct ctl_opts *o)
 		rc = CTL_EXIT_USAGE;
 		goto out;
 	}
-	/* PAM refuses before asking WorkOS anything: so does this. */
-	if (!wo_name_is_valid(name) || (pw = getpwnam(name)) == NULL) {
-		ctl_fail(&r, "user", "%s is not a local account (through NSS): pam_workos would "
-				     "answer \"user unknown\" without starting a login",
-			 o->user != NULL ? o->user : name);
+	if (ctl_login_account(&r, o, name, &uid, &owner, true) != 0)
 		goto out;
-	}
-	if (wo_owner_find(&wo_owner_files_default, name, pw->pw_uid, &owner, &err) != 0)
-		ctl_fail(&r, "owner", "%s", ctl_why(&err, why, sizeof(why)));
-	if (owner.kind == WO_OWNER_NONE) {
-		ctl_fail(&r, "owner", "%s is not an account WorkOS owns (not made by workos-sync, "
-				      "not bound in %s): pam_workos leaves it to other modules",
-			 name, WO_OWNERS_PATH);
-		goto out;
-	}
-	ctl_ok(&r, "owner", "%s belongs to WorkOS user %s (%s)", name, owner.user_id,
-	       owner.kind == WO_OWNER_SYNCED ? "made by workos-sync" : "bound by hand");
-	if (wo_client_new(cfg, key_mode(cfg), &c, &err) != 0) {
+	if (wo_client_new(cfg, ctl_key_mode(cfg), &c, &err) != 0) {
 		ctl_fail(&r, "api", "%s", ctl_why(&err, why, sizeof(why)));
 		goto out;
 	}
-
-	struct term_ui ui = {.user = name, .qr = cfg->qr, .timeout = cfg->device_timeout};
-	struct wo_device_ui callbacks = {.ctx = &ui, .show = show, .before_poll = before_poll};
-
-	/* The bound pam_workos keeps on pending codes (lib/device_slots.h),
-	 * counted as a local login. */
-	if (wo_device_slot_take_config(cfg, name, NULL, &slot, &err) != 0 ||
-	    wo_device_login(c, cfg->device_timeout, &callbacks, &auth, &stats, &err) != 0) {
-		ctl_fail(&r, "device flow", "%s", ctl_why(&err, why, sizeof(why)));
-		goto out;
-	}
-	wo_device_slot_release(slot);
-	slot = NULL;
-	ctl_ok(&r, "device flow", "approved after %u poll(s)", stats.polls);
-
-	if (wo_admit(c, &auth, owner.user_id, required, &adm, &err) != 0) {
-		ctl_fail(&r, "admission", "%s is not admitted: %s", name,
-			 ctl_why(&err, why, sizeof(why)));
-		if (adm.user_id[0] != '\0' && strcmp(adm.user_id, owner.user_id) != 0)
-			ctl_info("approved by WorkOS user %s; %s belongs to %s", adm.user_id, name,
-				 owner.user_id);
-	} else {
-		ctl_ok(&r, "admission", "%s admitted: WorkOS user %s, role %s (%s)", name,
-		       adm.user_id, adm.role,
-		       adm.roles_from_api ? "membership confirmed by the API"
-					  : "membership from the token");
-		rc = CTL_EXIT_OK;
-	}
-	end_session(&r, c, &adm);
+	if (strcmp(mode, "device") == 0)
+		rc = login_device(&r, c, name, &owner, required);
+	else
+		rc = login_interactive(&r, c, mode, name, &owner, required);
 out:
-	wo_device_slot_release(slot);
-	wo_authentication_clear(&auth);
 	wo_config_free_roles(required);
 	wo_client_free(c);
 	wo_config_free(cfg);

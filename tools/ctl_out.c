@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "unused.h"
 
 static void line(const char *status, const char *step, const char *fmt, va_list ap)
 {
@@ -18,7 +19,7 @@ static void line(const char *status, const char *step, const char *fmt, va_list 
 	fflush(stdout);
 }
 
-void ctl_ok(struct ctl_report *r, const char *step, const char *fmt, ...)
+void ctl_ok(struct ctl_report *r WO_UNUSED, const char *step, const char *fmt, ...)
 {
 	va_list ap;
 

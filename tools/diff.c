@@ -19,6 +19,7 @@
 
 #include "cache_read.h"
 #include "sync.h"
+#include "unused.h"
 
 struct counts {
 	size_t added, removed, changed, same;
@@ -144,7 +145,7 @@ static void diff_members(FILE *out, bool *any, const char **a, size_t na, const 
 	}
 }
 
-static void diff_groups(FILE *out, const struct wo_cache_map *map, const struct wo_cache_gview *old,
+static void diff_groups(FILE *out, const struct wo_cache_map *map WO_UNUSED, const struct wo_cache_gview *old,
 			size_t n_old, const struct sync_result *r, struct counts *c)
 {
 	size_t i = 0, j = 0;

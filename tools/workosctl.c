@@ -3,7 +3,9 @@
  * workosctl: the administrator's diagnostics command (workosctl(8)).
  *
  *   workosctl check [--config PATH] [--offline]
- *   workosctl login [--config PATH] [--user NAME] [--qr MODE] [--require-role LIST]
+ *   workosctl login [--config PATH] [--user NAME] [--mode device|password|totp]
+ *                   [--qr MODE] [--require-role LIST]
+ *   workosctl account [--config PATH] [--user NAME] [--require-role LIST]
  *   workosctl user  [--config PATH] NAME
  *   workosctl audit flush [--config PATH]
  *
@@ -21,8 +23,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: workosctl check [--config PATH] [--offline]\n"
-		   "       workosctl login [--config PATH] [--user NAME] [--qr MODE] "
-		   "[--require-role LIST]\n"
+		   "       workosctl login [--config PATH] [--user NAME] "
+		   "[--mode device|password|totp]\n"
+		   "                       [--qr MODE] [--require-role LIST]\n"
+		   "       workosctl account [--config PATH] [--user NAME] [--require-role LIST]\n"
 		   "       workosctl user [--config PATH] NAME\n"
 		   "       workosctl audit flush [--config PATH]\n"
 		   "       workosctl --help | --version\n");
@@ -30,13 +34,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_QR = 256, OPT_REQUIRE_ROLE, OPT_OFFLINE };
+	enum { OPT_QR = 256, OPT_REQUIRE_ROLE, OPT_OFFLINE, OPT_MODE };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"user", required_argument, NULL, 'u'},
 		{"qr", required_argument, NULL, OPT_QR},
 		{"require-role", required_argument, NULL, OPT_REQUIRE_ROLE},
 		{"offline", no_argument, NULL, OPT_OFFLINE},
+		{"mode", required_argument, NULL, OPT_MODE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -74,6 +79,9 @@ int main(int argc, char **argv)
 		case OPT_REQUIRE_ROLE:
 			o.require_role = optarg;
 			break;
+		case OPT_MODE:
+			o.mode = optarg;
+			break;
 		case OPT_OFFLINE:
 			o.offline = true;
 			break;
@@ -88,7 +96,7 @@ int main(int argc, char **argv)
 	/* Each option belongs to one command: refuse it anywhere else rather
 	 * than silently ignore what the admin asked for. */
 	if (strcmp(cmd, "check") == 0) {
-		if (optind != argc || o.user || o.qr || o.require_role)
+		if (optind != argc || o.user || o.qr || o.require_role || o.mode)
 			goto bad;
 		return ctl_check(&o);
 	}
@@ -97,15 +105,20 @@ int main(int argc, char **argv)
 			goto bad;
 		return ctl_login(&o);
 	}
+	if (strcmp(cmd, "account") == 0) {
+		if (optind != argc || o.offline || o.qr || o.mode)
+			goto bad;
+		return ctl_account(&o);
+	}
 	if (strcmp(cmd, "user") == 0) {
-		if (optind + 1 != argc || o.user || o.qr || o.require_role || o.offline)
+		if (optind + 1 != argc || o.user || o.qr || o.require_role || o.offline || o.mode)
 			goto bad;
 		o.user = argv[optind];
 		return ctl_user(&o);
 	}
 	if (strcmp(cmd, "audit") == 0) {
 		if (optind + 1 != argc || strcmp(argv[optind], "flush") != 0 || o.user || o.qr ||
-		    o.require_role || o.offline)
+		    o.require_role || o.offline || o.mode)
 			goto bad;
 		return ctl_audit_flush(&o);
 	}

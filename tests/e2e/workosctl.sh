@@ -199,6 +199,84 @@ is "$rc" 1 "login: unknown account fails"
 like "$out" "nosuchuser is not a local account" "login: says the account is unknown"
 is "$(emuctl requests | wc -l)" "$before" "login: no WorkOS request for an unknown account"
 
+# --- login --mode password | totp: lib/'s flows on a terminal -----------------------------
+# tessa has a TOTP factor (the fixture's key); her answers come through stdin,
+# with no controlling terminal (setsid) so that nothing is read from /dev/tty.
+cp "$WO_CACHE" "$T/three.cache"
+cat "$T/cache.txt" - >"$T/cache4.txt" <<'TXT'
+user tessa:200004:200004:Tessa Totp:/home/tessa:/bin/sh:user_01HQWMQ8H0ZVYR0D3R8MX0G699
+group tessa:200004:
+TXT
+"$MKCACHE" "$WO_CACHE" "$T/cache4.txt" || bail "mkcache failed"
+TESSA=QSPRDFPHZNJLIZHOPLQZ7QRJRRA66MIE
+ctl_answer() { # "answers" args...: workosctl with the answers on stdin
+	_a=$1
+	shift
+	out=$(printf "$_a" | setsid -w "$CTL" "$@" 2>&1)
+	rc=$?
+}
+if command -v oathtool >/dev/null; then
+	emuctl reset >/dev/null
+	ctl_answer "tessa-otp-pass\n$(oathtool --totp -b $TESSA)\n" \
+		login --config "$T/workos.conf" --user tessa --mode password
+	is "$rc" 0 "login --mode password: password and TOTP code admit tessa"
+	like "$out" "WorkOS password for tessa@example.com: " "login --mode password: asks the password"
+	like "$out" "WorkOS one-time code: " "login --mode password: then the code"
+	like "$out" "OK    admission      tessa admitted: WorkOS user user_01HQWMQ8H0ZVYR0D3R8MX0G699, role member (via password+totp+api)" \
+		"login --mode password: says who was admitted and how"
+	case $out in *tessa-otp-pass*) not_ok "login --mode password: the password is never printed" ;;
+	*) ok "login --mode password: the password is never printed" ;; esac
+
+	emuctl reset >/dev/null
+	ctl_answer "$(oathtool --totp -b $TESSA)\n" \
+		login --config "$T/workos.conf" --user tessa --mode totp
+	is "$rc" 0 "login --mode totp: the right code admits tessa"
+	like "$out" "OK    admission      tessa admitted: WorkOS user user_01HQWMQ8H0ZVYR0D3R8MX0G699, role member (via totp+api)" \
+		"login --mode totp: says how"
+
+	emuctl reset >/dev/null
+	ctl_answer "000000\n111111\n222222\n" login --config "$T/workos.conf" --user tessa --mode totp
+	is "$rc" 1 "login --mode totp: three wrong codes are refused"
+	like "$out" "Wrong code. 1 try left." "login --mode totp: the tries left are told"
+	like "$out" "the one-time code was wrong too many times" "login --mode totp: says why"
+else
+	bail "oathtool is not installed (scripts/install-deps)"
+fi
+emuctl reset >/dev/null
+emuctl device-settings --interval 1 >/dev/null
+ctl_answer "wrong-password\n" login --config "$T/workos.conf" --user tessa --mode password
+is "$rc" 1 "login --mode password: a wrong password is refused"
+like "$out" "FAIL  admission      tessa is not admitted: wrong email or password" \
+	"login --mode password: says why"
+ctl_answer "" login --config "$T/workos.conf" --user tessa --mode password
+is "$rc" 1 "login --mode password: no answer at all is refused"
+like "$out" "no answer at the prompt" "login --mode password: says the prompt got no answer"
+ctl login --config "$T/workos.conf" --user tessa --mode magic
+is "$rc" 2 "login --mode magic: usage error"
+
+# --- account: the account phase's decision ---------------------------------------------
+ctl account --config "$T/workos.conf" --user ada
+is "$rc" 0 "account ada: admitted"
+like "$out" "OK    account        ada admitted (PAM_SUCCESS): WorkOS user user_01HQWM4YK0ZQQ463A0QNBXXTP1, role admin, decided from the memberships API" \
+	"account ada: role and source"
+ctl account --config "$T/workos.conf" --user grace --require-role admin
+is "$rc" 1 "account grace --require-role admin: refused"
+like "$out" "grace has no WorkOS role allowed here" "account grace: says the role is missing"
+ctl account --config "$T/workos.conf" --user ian
+is "$rc" 1 "account ian: an inactive member is refused"
+like "$out" "ian is no longer a member of the organization" "account ian: says why"
+ctl account --config "$T/workos.conf" --user root
+is "$rc" 0 "account root: not WorkOS's"
+like "$out" "root is not an account WorkOS owns: ignored (PAM_IGNORE)" "account root: ignored"
+mv "$T/api_key" "$T/api_key.away"
+before=$(emuctl requests | wc -l)
+ctl account --config "$T/workos.conf" --user ada
+is "$rc" 0 "account ada without the API key: admitted"
+like "$out" "decided from the NSS cache" "account ada without the API key: from the cache"
+is "$(emuctl requests | wc -l)" "$before" "account from the cache: no request to WorkOS"
+mv "$T/api_key.away" "$T/api_key"
+cp "$T/three.cache" "$WO_CACHE"
+
 # --- user ---------------------------------------------------------------------------------
 ctl user --config "$T/workos.conf" ada
 is "$rc" 0 "user ada: found"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
+#include <security/pam_modules.h>
+
 #include "args.h"
 #include "tap.h"
 
@@ -22,7 +24,7 @@ static int parse(struct wo_pam_args *a, struct wo_error *err, int argc, const ch
 {
 	warnings = 0;
 	last_warning[0] = '\0';
-	return wo_pam_args_parse(argc, argv, a, warn, NULL, err);
+	return wo_pam_args_parse(0, argc, argv, a, warn, NULL, err);
 }
 
 int main(void)
@@ -68,6 +70,14 @@ int main(void)
 	const char *prefix_only[] = {"modex=device", "config"};
 	ok(parse(&a, &err, 2, prefix_only) == 0 && warnings == 2,
 	   "look-alike arguments are unknown, not misparsed");
+	wo_pam_args_clear(&a);
+	ok(!a.silent && !a.disallow_null, "no flags: neither silent nor strict");
+	ok(wo_pam_args_parse(PAM_SILENT, 0, NULL, &a, warn, NULL, &err) == 0 && a.silent &&
+	       !a.disallow_null,
+	   "PAM_SILENT is kept");
+	ok(wo_pam_args_parse(PAM_DISALLOW_NULL_AUTHTOK, 0, NULL, &a, warn, NULL, &err) == 0 &&
+	       !a.silent && a.disallow_null,
+	   "PAM_DISALLOW_NULL_AUTHTOK is kept");
 	wo_pam_args_clear(&a);
 	is_str(wo_pam_mode_name(WO_PAM_MODE_PASSWORD), "password", "mode names");
 	return done_testing();

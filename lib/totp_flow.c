@@ -4,14 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
-#include <security/pam_ext.h>
-
-#include "admission.h"
-#include "mfa.h"
-#include "outcome.h"
-#include "totp.h"
+#include "otp_prompt.h"
+#include "password_flow.h"
+#include "totp_flow.h"
 
 struct stepup {
 	struct wo_client *client;
@@ -52,8 +48,8 @@ static enum wo_otp_result verify_check(void *ctx, const char *code, struct wo_er
 			if (strcmp(err->code, "authentication_challenge_expired") == 0)
 				return WO_OTP_EXPIRED;
 			if (strcmp(err->code, "one_time_code_too_many_attempts") == 0)
-				wo_pam_deny(err, "one_time_code_too_many_attempts",
-					    "too many wrong one-time codes");
+				wo_error_deny(err, "one_time_code_too_many_attempts",
+					      "too many wrong one-time codes");
 		}
 		return WO_OTP_FAILED;
 	}
@@ -63,67 +59,60 @@ static enum wo_otp_result verify_check(void *ctx, const char *code, struct wo_er
 	return valid ? WO_OTP_OK : WO_OTP_WRONG;
 }
 
-int wo_pam_totp_auth(pam_handle_t *pamh, const char *user, const char *id,
-		     const struct wo_pam_args *args, const struct wo_config *cfg,
-		     struct wo_client *client)
+int wo_totp_login(struct wo_client *c, const struct wo_conversation *conv,
+		  const struct wo_login_params *p, struct wo_login_result *out,
+		  struct wo_error *err)
 {
-	struct stepup s = {.client = client, .cfg = cfg};
+	struct stepup s = {.client = c, .cfg = wo_client_config(c)};
 	const struct wo_otp_ops ops = {
-		.ctx = &s, .challenge = verify_challenge, .check = verify_check};
-	struct wo_error err = WO_ERROR_INIT;
+	    .ctx = &s, .challenge = verify_challenge, .check = verify_check};
+	const struct wo_otp_question q = {
+	    .text = "WorkOS asks for the code your authenticator app shows.",
+	    .user = p->user,
+	    .disallow_empty = p->disallow_empty,
+	};
 	struct wo_member_roles member = {0};
 	struct wo_factor_list factors = {0};
 	const char *role = NULL;
-	int rc;
+	int rc = -1;
 
-	rc = wo_pam_need_api_key(pamh, client, user, "totp");
-	if (rc != PAM_SUCCESS)
-		return rc;
+	memset(out, 0, sizeof(*out));
+	if (wo_login_need_api_key(c, "totp", err) != 0)
+		return -1;
+	snprintf(out->workos_user, sizeof(out->workos_user), "%s", p->owner_id);
 
 	/* Membership first: nobody removed from the organization is asked
 	 * for a code, let alone admitted by one. */
 	bound(&s);
-	if (wo_member_lookup(client, id, &member, &err) != 0)
-		goto fail;
-	if (member.active)
-		role = wo_roles_pick(member.roles, cfg->allowed_roles, args->require_role);
+	if (wo_member_lookup(c, p->owner_id, &member, err) != 0)
+		goto out;
 	if (!member.active) {
-		wo_pam_deny(&err, "not_a_member", "not an active member of the organization");
-		goto fail;
+		wo_error_deny(err, "not_a_member", "not an active member of the organization");
+		goto out;
 	}
+	role = wo_roles_pick(member.roles, s.cfg->allowed_roles, p->require_role);
 	if (role == NULL) {
-		wo_pam_deny(&err, "role", "no WorkOS role that may log in here");
-		goto fail;
+		wo_error_deny(err, "role", "no WorkOS role that may log in here");
+		goto out;
 	}
 
 	bound(&s);
-	if (wo_api_list_factors(client, id, &factors, &err) != 0)
-		goto fail;
+	if (wo_api_list_factors(c, p->owner_id, &factors, err) != 0)
+		goto out;
 	for (size_t i = 0; i < factors.count && s.factor_id == NULL; i++)
 		if (strcmp(factors.items[i].type, "totp") == 0)
 			s.factor_id = factors.items[i].id;
 	if (s.factor_id == NULL) {
-		wo_pam_deny(&err, "no_totp_factor",
-			    "no authenticator app (TOTP) is enrolled for this WorkOS account; "
-			    "enrol one first");
-		goto fail;
-	}
-
-	rc = wo_pam_otp_ask(pamh, "WorkOS asks for the code your authenticator app shows.", &ops,
-			    &err);
-	if (rc > 0) {
-		pam_syslog(pamh, LOG_NOTICE, "auth abandoned: user=%s: %s", user,
-			   pam_strerror(pamh, rc));
-		rc = rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_CONV_ERR;
+		wo_error_deny(err, "no_totp_factor",
+			      "no authenticator app (TOTP) is enrolled for this WorkOS account; "
+			      "enrol one first");
 		goto out;
 	}
-	if (rc != PAM_SUCCESS)
-		goto fail;
-	wo_pam_admitted(pamh, WO_PHASE_AUTH, user, id, role, "totp+api");
-	rc = PAM_SUCCESS;
-	goto out;
-fail:
-	rc = wo_pam_fail(pamh, WO_PHASE_AUTH, user, id, &err);
+	if (wo_otp_ask(conv, &q, &ops, err) != 0)
+		goto out;
+	snprintf(out->role, sizeof(out->role), "%s", role);
+	out->how = "totp+api";
+	rc = 0;
 out:
 	free(s.challenge_id);
 	wo_factor_list_clear(&factors);

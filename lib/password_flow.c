@@ -7,15 +7,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <security/pam_ext.h>
-
-#include "admission.h"
-#include "conv.h"
-#include "device_ui.h"
 #include "mapping.h"
-#include "mfa.h"
-#include "outcome.h"
-#include "password.h"
+#include "otp_prompt.h"
+#include "password_flow.h"
 #include "secret.h"
 
 /* Password, then at most MFA (or enrollment) and organization selection:
@@ -23,10 +17,8 @@
 #define MAX_STEPS 4
 
 struct flow {
-	pam_handle_t *pamh;
-	const char *user;
-	const char *owner_id; /* PAM_USER's recorded owner */
-	const struct wo_pam_args *args;
+	const struct wo_conversation *conv;
+	const struct wo_login_params *p;
 	const struct wo_config *cfg;
 	struct wo_client *client;
 
@@ -36,7 +28,7 @@ struct flow {
 	struct wo_authentication auth;
 	struct wo_api_error api_err;
 	struct wo_error err;
-	int conv_rc; /* PAM_SUCCESS, or why the person could not be asked */
+	bool abandoned; /* the person could not be asked */
 
 	/* The error body that started the current step: its pending token. */
 	struct wo_api_error step;
@@ -47,6 +39,15 @@ struct flow {
 	bool used_totp;
 };
 
+int wo_login_need_api_key(struct wo_client *c, const char *mode, struct wo_error *err)
+{
+	if (wo_client_has_api_key(c))
+		return 0;
+	return wo_error_set(err, WO_ERR_CONFIG,
+			    "mode=%s needs the WorkOS API key, but %s does not exist", mode,
+			    wo_client_config(c)->api_key_file);
+}
+
 /* Each step's requests (a grant, a challenge, the admission's key set and
  * memberships) get their own bound: time spent at the prompt is the
  * person's, not the network's. */
@@ -55,23 +56,21 @@ static void bound(struct flow *f)
 	wo_http_set_deadline(wo_client_http(f->client), 2 * f->cfg->http_timeout);
 }
 
-/*
- * The email to send with the password: the owner's, as WorkOS has it now
- * (password.h, step 1).  Returns 0 with *email (for free), or -1 with
- * f->err.
- */
+/* The email to send with the password: the owner's, as WorkOS has it now
+ * (password_flow.h, step 1).  Returns 0 with *email (for free), or -1 with
+ * f->err. */
 static int find_email(struct flow *f, char **email)
 {
 	struct wo_user u;
 
 	*email = NULL;
 	bound(f);
-	if (wo_api_get_user(f->client, f->owner_id, &u, &f->err) != 0)
+	if (wo_api_get_user(f->client, f->p->owner_id, &u, &f->err) != 0)
 		return -1;
 	if (u.email == NULL) {
 		wo_user_clear(&u);
-		return wo_pam_deny(&f->err, "no_email",
-				   "this account's WorkOS user has no email address");
+		return wo_error_deny(&f->err, "no_email",
+				     "this account's WorkOS user has no email address");
 	}
 	*email = strdup(u.email);
 	wo_user_clear(&u);
@@ -126,10 +125,16 @@ static enum wo_otp_result grant_check(void *ctx, const char *code, struct wo_err
 }
 
 /* Asks for codes until the grant takes one; f->rc/err say how it ended. */
-static int totp_step(struct flow *f, const char *info)
+static int totp_step(struct flow *f, const char *text, bool needed)
 {
 	const struct wo_otp_ops ops = {
-		.ctx = f, .challenge = grant_challenge, .check = grant_check};
+	    .ctx = f, .challenge = grant_challenge, .check = grant_check};
+	const struct wo_otp_question q = {
+	    .text = text,
+	    .needed = needed,
+	    .user = f->p->user,
+	    .disallow_empty = f->p->disallow_empty,
+	};
 	int rc;
 
 	if (f->step.pending_authentication_token == NULL)
@@ -137,11 +142,11 @@ static int totp_step(struct flow *f, const char *info)
 				    "WorkOS asked for a one-time code without a pending token");
 	f->used_totp = true;
 	f->rc = -1;
-	rc = wo_pam_otp_ask(f->pamh, info, &ops, &f->err);
+	rc = wo_otp_ask(f->conv, &q, &ops, &f->err);
 	free(f->challenge_id);
 	f->challenge_id = NULL;
-	if (rc > 0) {
-		f->conv_rc = rc;
+	if (rc != 0 && strcmp(f->err.code, "abandoned") == 0) {
+		f->abandoned = true;
 		return -1;
 	}
 	return f->rc;
@@ -156,23 +161,23 @@ static int mfa_challenge(struct flow *f)
 			break;
 		}
 	if (f->factor_id == NULL)
-		return wo_pam_deny(&f->err, "no_totp_factor",
-				   "WorkOS asks for a second factor other than an authenticator "
-				   "app; use the browser (device) login instead");
-	return totp_step(f, "WorkOS asks for the code your authenticator app shows.");
+		return wo_error_deny(&f->err, "no_totp_factor",
+				     "WorkOS asks for a second factor other than an authenticator "
+				     "app; use the browser (device) login instead");
+	return totp_step(f, "WorkOS asks for the code your authenticator app shows.", false);
 }
 
 /* Before WorkOS is changed on the person's behalf, make sure the account
  * being enrolled is the owner's (wo_admit checks the final token again). */
 static int is_owner(struct flow *f, const struct wo_user *u)
 {
-	if (strcmp(u->id, f->owner_id) == 0)
+	if (strcmp(u->id, f->p->owner_id) == 0)
 		return 0;
-	pam_syslog(f->pamh, LOG_WARNING,
-		   "login as %s with the password of another person: WorkOS user %s, while the "
-		   "account belongs to WorkOS user %s",
-		   f->user, u->id, f->owner_id);
-	return wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
+	f->conv->log(f->conv->ctx, LOG_WARNING,
+		     "login as %s with the password of another person: WorkOS user %s, while "
+		     "the account belongs to WorkOS user %s",
+		     f->p->user, u->id, f->p->owner_id);
+	return wo_error_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 }
 
 static int mfa_enroll(struct flow *f)
@@ -189,17 +194,18 @@ static int mfa_enroll(struct flow *f)
 	/* A password alone must not bind a second factor to the account:
 	 * whoever learnt it would own the factor too. */
 	if (!f->cfg->allow_totp_enrollment)
-		return wo_pam_deny(&f->err, "mfa_enrollment",
-				   "this WorkOS account has no authenticator app (TOTP) yet; "
-				   "enrol one through the browser (device) login or the WorkOS "
-				   "sign-in page first");
+		return wo_error_deny(&f->err, "mfa_enrollment",
+				     "this WorkOS account has no authenticator app (TOTP) yet; "
+				     "enrol one through the browser (device) login or the WorkOS "
+				     "sign-in page first");
 	bound(f);
 	if (wo_api_enroll_totp(f->client, f->step.user->id, NULL, NULL, &enr, &f->err) != 0)
 		return -1;
-	pam_syslog(f->pamh, LOG_NOTICE, "user=%s workos_user=%s: TOTP factor %s enrolled",
-		   f->user, f->step.user->id, enr.factor.id);
+	f->conv->log(f->conv->ctx, LOG_NOTICE, "user=%s workos_user=%s: TOTP factor %s enrolled",
+		     f->p->user, f->step.user->id, enr.factor.id);
 
-	qr = wo_pam_qr_render(f->pamh, f->args->qr_set ? f->args->qr : f->cfg->qr, enr.totp_uri);
+	if (f->conv->qr != NULL)
+		qr = f->conv->qr(f->conv->ctx, enr.totp_uri);
 	n = asprintf(&text,
 		     "Your WorkOS account needs an authenticator app (TOTP) before you can log "
 		     "in.\n%s%s%sKey to add it by hand: %s\n"
@@ -216,7 +222,9 @@ static int mfa_enroll(struct flow *f)
 	f->challenge_id = enr.challenge_id;
 	enr.challenge_id = NULL;
 	f->challenge_ready = true;
-	rc = totp_step(f, text);
+	/* The key is what the person needs to answer: shown even when
+	 * remarks are not. */
+	rc = totp_step(f, text, true);
 	f->factor_id = NULL;
 	wo_secret_free(text); /* it holds the TOTP secret */
 	wo_enrollment_clear(&enr);
@@ -232,12 +240,13 @@ static int select_organization(struct flow *f)
 		if (strcmp(f->step.organizations[i].id, org) == 0)
 			offered = true;
 	if (!offered)
-		return wo_pam_deny(&f->err, "organization_not_offered",
-				   "this WorkOS account cannot sign in to the organization this "
-				   "machine belongs to");
+		return wo_error_deny(&f->err, "organization_not_offered",
+				     "this WorkOS account cannot sign in to the organization this "
+				     "machine belongs to");
 	if (f->step.pending_authentication_token == NULL)
-		return wo_error_set(&f->err, WO_ERR_DECODE,
-				    "WorkOS asked to choose an organization without a pending token");
+		return wo_error_set(
+		    &f->err, WO_ERR_DECODE,
+		    "WorkOS asked to choose an organization without a pending token");
 	wo_authentication_clear(&f->auth);
 	wo_api_error_clear(&f->api_err);
 	bound(f);
@@ -274,92 +283,88 @@ static bool next_step(struct flow *f)
 		return true;
 	}
 	if (strcmp(code, "invalid_credentials") == 0)
-		wo_pam_deny(&f->err, code, "wrong email or password");
+		wo_error_deny(&f->err, code, "wrong email or password");
 	else if (strcmp(code, "email_verification_required") == 0)
-		wo_pam_deny(&f->err, code,
-			    "the WorkOS email address is not verified yet; verify it by signing "
-			    "in once through the browser (the device login), then use the "
-			    "password");
+		wo_error_deny(&f->err, code,
+			      "the WorkOS email address is not verified yet; verify it by signing "
+			      "in once through the browser (the device login), then use the "
+			      "password");
 	else if (strcmp(code, "sso_required") == 0)
-		wo_pam_deny(&f->err, code,
-			    "this WorkOS account signs in with single sign-on, not a password; "
-			    "use the browser (device) login");
+		wo_error_deny(&f->err, code,
+			      "this WorkOS account signs in with single sign-on, not a password; "
+			      "use the browser (device) login");
 	else if (strcmp(code, "invalid_pending_authentication_token") == 0)
-		wo_pam_deny(&f->err, code, "the login took too long; start again");
+		wo_error_deny(&f->err, code, "the login took too long; start again");
 	else if (strcmp(code, "one_time_code_too_many_attempts") == 0)
-		wo_pam_deny(&f->err, code, "too many wrong one-time codes");
+		wo_error_deny(&f->err, code, "too many wrong one-time codes");
 	/* Anything else is reported as WorkOS said it. */
 	return false;
 }
 
-static int admit(struct flow *f)
+static int admit(struct flow *f, struct wo_login_result *out)
 {
-	struct wo_admission adm;
 	int rc;
 
 	bound(f);
-	rc = wo_admit(f->client, &f->auth, f->owner_id, f->args->require_role, &adm, &f->err);
+	rc = wo_admit(f->client, &f->auth, f->p->owner_id, f->p->require_role, &out->adm, &f->err);
+	out->admission_ran = true;
+	snprintf(out->workos_user, sizeof(out->workos_user), "%s", out->adm.user_id);
 	if (rc != 0 && strcmp(f->err.code, "wrong_user") == 0) {
-		pam_syslog(f->pamh, LOG_WARNING,
-			   "login as %s with the password of another person: WorkOS user %s, "
-			   "while the account belongs to WorkOS user %s",
-			   f->user, adm.user_id, f->owner_id);
-		wo_pam_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
+		f->conv->log(f->conv->ctx, LOG_WARNING,
+			     "login as %s with the password of another person: WorkOS user %s, "
+			     "while the account belongs to WorkOS user %s",
+			     f->p->user, out->adm.user_id, f->p->owner_id);
+		wo_error_deny(&f->err, "wrong_user", "that WorkOS account is not this user's");
 	}
-	if (rc != 0) {
-		rc = wo_pam_fail(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, &f->err);
-	} else if ((rc = wo_pam_keep_workos_user(f->pamh, f->user, adm.user_id)) == PAM_SUCCESS) {
-		wo_pam_admitted(f->pamh, WO_PHASE_AUTH, f->user, adm.user_id, adm.role,
-				f->used_totp ? "password+totp+api" : "password+api");
+	if (rc == 0) {
+		snprintf(out->role, sizeof(out->role), "%s", out->adm.role);
+		out->how = f->used_totp ? "password+totp+api" : "password+api";
 	}
-	/* Decided: the WorkOS session behind the token has no further use. */
-	wo_pam_end_session(f->pamh, f->client, f->user, &adm, f->args->debug);
 	return rc;
 }
 
-int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const char *owner_id,
-			 const struct wo_pam_args *args, const struct wo_config *cfg,
-			 struct wo_client *client)
+int wo_password_login(struct wo_client *c, const struct wo_conversation *conv,
+		      const struct wo_login_params *p, struct wo_login_result *out,
+		      struct wo_error *err)
 {
 	struct flow f = {
-		.pamh = pamh,
-		.user = user,
-		.owner_id = owner_id,
-		.args = args,
-		.cfg = cfg,
-		.client = client,
-		.rc = -1,
-		.err = WO_ERROR_INIT,
-		.conv_rc = PAM_SUCCESS,
+	    .conv = conv,
+	    .p = p,
+	    .cfg = wo_client_config(c),
+	    .client = c,
+	    .rc = -1,
+	    .err = WO_ERROR_INIT,
 	};
 	char host[256], banner[512], prompt[WO_EMAIL_MAX + 64];
 	char *email = NULL, *password = NULL;
-	const char *workos_user = NULL;
-	int rc;
+	int rc = -1;
 
-	rc = wo_pam_need_api_key(pamh, client, user, "password");
-	if (rc != PAM_SUCCESS)
-		return rc;
+	memset(out, 0, sizeof(*out));
+	if (wo_login_need_api_key(c, "password", err) != 0)
+		return -1;
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "this machine");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(banner, sizeof(banner), "WorkOS login as %s on %s.", user, host);
+	snprintf(banner, sizeof(banner), "WorkOS login as %s on %s.", p->user, host);
 
 	if (find_email(&f, &email) != 0)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "WorkOS password for %s: ", email);
-	f.conv_rc = wo_conv_prompt(pamh, banner, prompt, false, &password);
-	if (f.conv_rc != PAM_SUCCESS)
+	if (conv->prompt(conv->ctx, banner, false, prompt, false, &password) != 0) {
+		f.abandoned = true;
 		goto out;
+	}
+	/* WorkOS has no account without a password: an empty one never
+	 * leaves this machine, PAM_DISALLOW_NULL_AUTHTOK or not. */
 	if (password[0] == '\0') {
-		wo_pam_deny(&f.err, "empty_password", "no password was given");
+		wo_error_deny(&f.err, "empty_password", "no password was given");
 		goto out;
 	}
 	bound(&f);
-	f.rc = wo_api_authenticate_password(client, email, password, &f.auth, &f.api_err, &f.err);
+	f.rc = wo_api_authenticate_password(c, email, password, &f.auth, &f.api_err, &f.err);
 	wo_secret_clear(&password);
 
-	for (int steps = 0; f.rc != 0 && f.conv_rc == PAM_SUCCESS; steps++) {
+	for (int steps = 0; f.rc != 0 && !f.abandoned; steps++) {
 		if (steps == MAX_STEPS) {
 			wo_error_set(&f.err, WO_ERR_DECODE, "WorkOS asked for more than %d steps",
 				     MAX_STEPS);
@@ -368,18 +373,17 @@ int wo_pam_password_auth(pam_handle_t *pamh, const char *user, const char *owner
 		if (!next_step(&f))
 			break;
 	}
-	if (f.conv_rc == PAM_SUCCESS && f.rc == 0)
-		rc = admit(&f);
+	if (!f.abandoned && f.rc == 0)
+		rc = admit(&f, out);
 out:
-	if (f.conv_rc != PAM_SUCCESS) {
-		pam_syslog(pamh, LOG_NOTICE, "auth abandoned: user=%s: %s", user,
-			   pam_strerror(pamh, f.conv_rc));
-		rc = f.conv_rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_CONV_ERR;
-	} else if (f.rc != 0) {
-		if (f.step.user != NULL)
-			workos_user = f.step.user->id;
-		rc = wo_pam_fail(pamh, WO_PHASE_AUTH, user, workos_user, &f.err);
+	if (f.abandoned) {
+		wo_error_set(&f.err, WO_ERR_SYSTEM, "the login was abandoned at the prompt");
+		snprintf(f.err.code, sizeof(f.err.code), "abandoned");
+	} else if (!out->admission_ran && f.step.user != NULL) {
+		snprintf(out->workos_user, sizeof(out->workos_user), "%s", f.step.user->id);
 	}
+	if (rc != 0 && err != NULL)
+		*err = f.err;
 	wo_secret_free(password);
 	free(email);
 	free(f.challenge_id);
