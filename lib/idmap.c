@@ -13,6 +13,7 @@
 #include "atomic_file.h"
 #include "idmap.h"
 #include "names.h"
+#include "number.h"
 #include "secret.h"
 
 #define HEADER	   "workos-idmap 2\n"
@@ -241,22 +242,11 @@ static bool key_is_valid(enum wo_idmap_kind kind, const char *key, size_t len)
 	return true;
 }
 
-/* Decimal, no sign, no leading zero, in [1, NUMBER_MAX]. */
+/* A number of the map: in [1, NUMBER_MAX] but not 65535 (lib/number.h
+ * for the digits). */
 static bool number_is_valid(const char *p, size_t len, uint32_t *out)
 {
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10 || p[0] == '0')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > NUMBER_MAX || v == NOBODY16)
-		return false;
-	*out = (uint32_t)v;
-	return true;
+	return wo_parse_u32(p, len, NUMBER_MAX, out) && *out != 0 && *out != NOBODY16;
 }
 
 /* --- reading ------------------------------------------------------------------------ */

@@ -13,6 +13,7 @@
 #include "atomic_file.h"
 #include "cache_read.h"
 #include "names.h"
+#include "number.h"
 #include "owner.h"
 #include "secret.h"
 
@@ -250,23 +251,6 @@ out:
 
 /* --- UID range ---------------------------------------------------------------------- */
 
-static bool parse_u32(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10 || (s[0] == '0' && len > 1))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
 int wo_uid_range_load(const char *path, uint32_t *min, uint32_t *max, struct wo_error *err)
 {
 	const size_t hl = strlen(UID_RANGE_HEADER);
@@ -283,8 +267,9 @@ int wo_uid_range_load(const char *path, uint32_t *min, uint32_t *max, struct wo_
 	sp = strchr(text + hl, ' ');
 	nl = strchr(text + hl, '\n');
 	if (sp == NULL || nl == NULL || sp > nl || nl[1] != '\0' ||
-	    !parse_u32(text + hl, (size_t)(sp - text - hl), min) ||
-	    !parse_u32(sp + 1, (size_t)(nl - sp - 1), max) || *min == 0 || *min > *max)
+	    !wo_parse_u32(text + hl, (size_t)(sp - text - hl), UINT32_MAX, min) ||
+	    !wo_parse_u32(sp + 1, (size_t)(nl - sp - 1), UINT32_MAX, max) || *min == 0 ||
+	    *min > *max)
 		goto bad;
 	r = 1;
 	goto out;

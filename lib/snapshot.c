@@ -16,6 +16,7 @@
 
 #include "secret.h"
 #include "snapshot.h"
+#include "number.h"
 
 #define KEY_FILE_MAX 16384 /* a PEM Ed25519 key is about 120 bytes */
 #define MAGIC	     "workos-snapshot 1\n"
@@ -236,34 +237,12 @@ static bool take_line(struct cursor *c, const char *keyword, const char **rest, 
 	return true;
 }
 
-/* A decimal number without sign or leading zero, <= max, filling the whole
- * of s[0..n). */
-static bool parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
 /* "LEN HEX64" */
 static bool parse_part(const char *s, size_t n, uint64_t *len, char digest[65])
 {
 	const char *sp = memchr(s, ' ', n);
 
-	if (sp == NULL || !parse_u64(s, (size_t)(sp - s), WO_SNAPSHOT_MAX_SIZE, len) ||
+	if (sp == NULL || !wo_parse_u64(s, (size_t)(sp - s), WO_SNAPSHOT_MAX_SIZE, len) ||
 	    (size_t)(s + n - sp - 1) != 64)
 		return false;
 	for (size_t i = 0; i < 64; i++) {
@@ -305,16 +284,16 @@ static int parse_header(const unsigned char *buf, size_t signed_len, struct wo_s
 	if (!valid_org(s->organization_id))
 		return bad(err, "bad organization id");
 
-	if (!take_line(&c, "serial", &v, &n) || !parse_u64(v, n, UINT64_MAX, &s->serial) ||
+	if (!take_line(&c, "serial", &v, &n) || !wo_parse_u64(v, n, UINT64_MAX, &s->serial) ||
 	    s->serial == 0)
 		return bad(err, "bad serial line");
-	if (!take_line(&c, "created", &v, &n) || !parse_u64(v, n, INT64_MAX, &x))
+	if (!take_line(&c, "created", &v, &n) || !wo_parse_u64(v, n, INT64_MAX, &x))
 		return bad(err, "bad created line");
 	s->created = (int64_t)x;
 
 	if (!take_line(&c, "uid-range", &v, &n) || (sp = memchr(v, ' ', n)) == NULL ||
-	    !parse_u64(v, (size_t)(sp - v), UINT32_MAX - 1, &x) ||
-	    !parse_u64(sp + 1, (size_t)(v + n - sp - 1), UINT32_MAX - 1, &y) || x == 0 || x > y)
+	    !wo_parse_u64(v, (size_t)(sp - v), UINT32_MAX - 1, &x) ||
+	    !wo_parse_u64(sp + 1, (size_t)(v + n - sp - 1), UINT32_MAX - 1, &y) || x == 0 || x > y)
 		return bad(err, "bad uid-range line");
 	s->uid_min = (uint32_t)x;
 	s->uid_max = (uint32_t)y;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "number.h"
 #include "secret.h"
 #include "snapshot_state.h"
 
@@ -55,27 +56,6 @@ static int read_small(const char *path, const char *what, char **text, size_t *l
 	}
 	(*text)[*len] = '\0';
 	return 1;
-}
-
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
 }
 
 /* Printable ASCII only (space included): what HTTP header values and URLs
@@ -128,14 +108,14 @@ int wo_snapshot_state_load(const char *path, struct wo_snapshot_state *out, stru
 		*sp++ = '\0';
 		if (strcmp(line, "serial") == 0) {
 			bit = F_SERIAL;
-			ok = parse_u64(sp, UINT64_MAX, &out->serial) && out->serial > 0;
+			ok = wo_parse_u64(sp, strlen(sp), UINT64_MAX, &out->serial) && out->serial > 0;
 		} else if (strcmp(line, "created") == 0) {
 			bit = F_CREATED;
-			ok = parse_u64(sp, INT64_MAX, &v);
+			ok = wo_parse_u64(sp, strlen(sp), INT64_MAX, &v);
 			out->created = (int64_t)v;
 		} else if (strcmp(line, "installed") == 0) {
 			bit = F_INSTALLED;
-			ok = parse_u64(sp, INT64_MAX, &v);
+			ok = wo_parse_u64(sp, strlen(sp), INT64_MAX, &v);
 			out->installed = (int64_t)v;
 		} else if (strcmp(line, "organization") == 0) {
 			bit = F_ORG;
@@ -238,7 +218,7 @@ int wo_publish_serial_load(const char *path, uint64_t *serial, struct wo_error *
 	    memcmp(text + ml, "serial ", 7) == 0 && text[len - 1] == '\n') {
 		text[len - 1] = '\0';
 		if (strchr(text + ml, '\n') == NULL &&
-		    parse_u64(text + ml + 7, UINT64_MAX - 1, serial) && *serial > 0) {
+		    wo_parse_u64(text + ml + 7, strlen(text + ml + 7), UINT64_MAX - 1, serial) && *serial > 0) {
 			free(text);
 			return 1;
 		}

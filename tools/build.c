@@ -32,6 +32,7 @@
 #include "idmap.h"
 #include "localdb.h"
 #include "mapping.h"
+#include "number.h"
 #include "sync.h"
 
 struct role {
@@ -155,20 +156,12 @@ static char *make_gecos(const char *first, const char *last)
 	return out;
 }
 
-/* The `uid` metadata value: plain decimal, else ignored (0). */
+/* The `uid` metadata value: plain decimal (lib/number.h), else ignored (0). */
 static uint32_t parse_uid(const char *s)
 {
-	uint64_t v = 0;
-	size_t len = s ? strlen(s) : 0;
+	uint32_t v;
 
-	if (len == 0 || len > 10 || s[0] == '0')
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	return v <= UINT32_MAX ? (uint32_t)v : 0;
+	return s != NULL && wo_parse_u32(s, strlen(s), UINT32_MAX, &v) ? v : 0;
 }
 
 /* --- roles ------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "ctl.h"
 #include "localdb.h"
+#include "number.h"
 #include "nssprobe.h"
 
 #define LOGIN_DEFS_PATH "/etc/login.defs"
@@ -52,24 +53,6 @@ static bool warn_overlap(struct ctl_report *r, const struct cfg_range *c, size_t
 	return any;
 }
 
-/* A decimal field of 1-10 digits that fits 32 bits. */
-static bool parse_u32(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
 /* Every "name:start:count" line of a subuid(5)/subgid(5) file. */
 static bool check_subids(struct ctl_report *r, const struct cfg_range *c, size_t n,
 			 const char *path)
@@ -90,8 +73,8 @@ static bool check_subids(struct ctl_report *r, const struct cfg_range *c, size_t
 		c1 = strchr(line, ':');
 		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (c1 == NULL || c2 == NULL || c1 == line || strchr(c2 + 1, ':') != NULL ||
-		    !parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) ||
-		    !parse_u32(c2 + 1, strlen(c2 + 1), &count) || count == 0)
+		    !wo_parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), UINT32_MAX, &start) ||
+		    !wo_parse_u32(c2 + 1, strlen(c2 + 1), UINT32_MAX, &count) || count == 0)
 			continue;
 		*c1 = '\0';
 		snprintf(what, sizeof(what), "%.64s's block in %.200s", line, path);
@@ -120,7 +103,7 @@ static bool login_defs(const char *key, uint32_t *out)
 		if (strncmp(p, key, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
 			continue;
 		p += kl + strspn(p + kl, " \t");
-		found = parse_u32(p, strcspn(p, " \t\r\n#"), out);
+		found = wo_parse_u32(p, strcspn(p, " \t\r\n#"), UINT32_MAX, out);
 	}
 	fclose(f);
 	return found;
