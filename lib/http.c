@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "http.h"
 #include "secret.h"
@@ -51,45 +52,49 @@ static CURLcode curl_init_result = CURLE_FAILED_INIT;
 
 /*
  * Two variables would let whoever controls our environment steer the TLS
- * stack.  Under sudo or su the environment belongs to the invoking user:
- *  - SSLKEYLOGFILE: libcurl's TLS back-end opens that file during global
- *    initialisation and appends every session key to it, so root would
- *    write TLS secrets to a file of the user's choosing;
+ * stack.  Under sudo or su the environment belongs to the invoking user,
+ * and changing it here is not ours to do (the host program, or another of
+ * its threads, may be reading it), so neither is touched:
  *  - OPENSSL_CONF: libcrypto reads that file (once per process, at its
  *    first initialisation) instead of the system one, and it can restrict
- *    or weaken every handshake, or load providers and engines.
- * Hide both while OpenSSL loads its configuration (from its built-in path)
- * and libcurl initialises, then put them back for the host program.
+ *    or weaken every handshake, or load providers and engines.  We
+ *    initialise libcrypto first, naming the system file (OPENSSLDIR's
+ *    openssl.cnf) ourselves, so the variable is never consulted;
+ *  - SSLKEYLOGFILE: libcurl's global initialisation creates that file and
+ *    appends every TLS session key to it, and no libcurl option turns that
+ *    off: root would create a file of the user's choosing (/etc/nologin,
+ *    say) and write TLS secrets to it.  So while it is set we refuse to
+ *    initialise libcurl at all: the login fails closed and says why.
  */
-static const char *const hidden_vars[] = {"SSLKEYLOGFILE", "OPENSSL_CONF"};
-#define N_HIDDEN (sizeof(hidden_vars) / sizeof(hidden_vars[0]))
-
 static void curl_init_once(void)
 {
-	char *saved[N_HIDDEN];
+	OPENSSL_INIT_SETTINGS *settings = OPENSSL_INIT_new();
+	char conf[PATH_MAX];
 
-	for (size_t i = 0; i < N_HIDDEN; i++) {
-		const char *v = getenv(hidden_vars[i]);
-
-		saved[i] = v ? strdup(v) : NULL;
-		if (v != NULL)
-			unsetenv(hidden_vars[i]);
+	snprintf(conf, sizeof(conf), "%s/openssl.cnf", X509_get_default_cert_area());
+	if (settings == NULL || OPENSSL_INIT_set_config_filename(settings, conf) != 1 ||
+	    OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, settings) != 1) {
+		OPENSSL_INIT_free(settings);
+		return; /* curl_init_result stays CURLE_FAILED_INIT */
 	}
-	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	OPENSSL_INIT_free(settings);
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (size_t i = 0; i < N_HIDDEN; i++) {
-		if (saved[i] != NULL) {
-			setenv(hidden_vars[i], saved[i], 1);
-			free(saved[i]);
-		}
-	}
 }
 
 int wo_http_global_init(struct wo_error *err)
 {
+	const char *keylog = getenv("SSLKEYLOGFILE");
+
+	/* Checked on every call, before the once: a process that unsets it
+	 * may go on. */
+	if (keylog != NULL && keylog[0] != '\0')
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "SSLKEYLOGFILE is set in the environment: libcurl would "
+				    "create that file and write TLS secrets to it; refusing to "
+				    "start TLS (unset it)");
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_result != CURLE_OK)
-		return wo_error_set(err, WO_ERR_SYSTEM, "cannot initialise libcurl: %s",
+		return wo_error_set(err, WO_ERR_SYSTEM, "cannot initialise libcurl and OpenSSL: %s",
 				    curl_easy_strerror(curl_init_result));
 	return 0;
 }
@@ -219,10 +224,8 @@ int wo_http_new(const struct wo_config *cfg, struct wo_http **out, struct wo_err
 	if (!cfg->api_https && !wo_host_is_loopback(cfg->api_hostname))
 		return wo_error_set(err, WO_ERR_CONFIG,
 				    "plain HTTP is only allowed to a loopback address");
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_result != CURLE_OK)
-		return wo_error_set(err, WO_ERR_SYSTEM, "cannot initialise libcurl: %s",
-				    curl_easy_strerror(curl_init_result));
+	if (wo_http_global_init(err) != 0)
+		return -1;
 
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)

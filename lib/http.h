@@ -57,8 +57,11 @@ struct wo_http_stats {
 	unsigned long connects; /* new connections opened */
 };
 
-/* Initialises libcurl once per process with SSLKEYLOGFILE and OPENSSL_CONF
- * hidden from it; for other libcurl users in lib/ (wo_http_new does it). */
+/* Initialises OpenSSL (with the system's openssl.cnf named explicitly, so
+ * OPENSSL_CONF is never read) and libcurl, once per process, without
+ * touching the environment; refuses while SSLKEYLOGFILE is set (libcurl
+ * would create that file and log TLS secrets to it).  For other libcurl
+ * users in lib/ (wo_http_new does it). */
 int wo_http_global_init(struct wo_error *err);
 
 /* Prepares a client for cfg's API endpoint.  *out is for wo_http_free. */

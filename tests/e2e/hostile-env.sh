@@ -86,7 +86,7 @@ hostile_run() (
 		http_proxy="$proxy" https_proxy="$proxy" HTTP_PROXY="$proxy" \
 		HTTPS_PROXY="$proxy" ALL_PROXY="$proxy" all_proxy="$proxy" \
 		NO_PROXY=example.invalid no_proxy=example.invalid \
-		SSLKEYLOGFILE="$T/keylog" CURL_CA_BUNDLE="$wrong_ca" \
+		CURL_CA_BUNDLE="$wrong_ca" \
 		SSL_CERT_FILE="$wrong_ca" SSL_CERT_DIR="$T/certs" \
 		OPENSSL_CONF="$T/openssl.cnf" CURL_HOME="$T/home" HOME="$T/home" \
 		LANG='xx_YY.EVIL;$(id)' LC_ALL='../../../../tmp/evil' LANGUAGE=evil \
@@ -103,11 +103,21 @@ wait $approver
 is "$rc" 0 "hostile environment: login still verified and admitted"
 like "$out" "auth granted: user=ada workos_user=user_01HQWM4YK0ZQQ463A0QNBXXTP1" \
 	"  granted to the configured organization's ada"
-check "  no TLS key log was written (SSLKEYLOGFILE)" test ! -e "$T/keylog"
 is "$(cat "$T/proxy.log")" "" "  the proxy from *_proxy and .curlrc got no connection"
 is "$(emuctl requests --path /user_management/authorize/device | json_field params.client_id)" \
 	"$(emu_field client_id)" "  the device flow used the configured client_id, not WORKOS_CLIENT_ID"
 unlike "$out" "evil" "  nothing from the hostile variables shows in the output"
+
+# SSLKEYLOGFILE: libcurl's start would create that file as root and log TLS
+# secrets to it, and no option turns that off; the module changes no
+# environment variable of the host program, so it refuses to start TLS.
+n=$(emuctl requests | wc -l)
+out=$(SSLKEYLOGFILE="$T/keylog" hostile_run workos ada authenticate)
+rc=$?
+is "$rc" "$PAM_SYSTEM_ERR" "SSLKEYLOGFILE set: the login fails closed (PAM_SYSTEM_ERR)"
+like "$out" "SSLKEYLOGFILE is set in the environment" "  the log says why"
+check "  the key log file was not created" test ! -e "$T/keylog"
+is "$(emuctl requests | wc -l)" "$n" "  and WorkOS was not asked"
 
 # The environment must not widen trust either: the emulator now presents a
 # certificate from the CA the variables point to, and the login must fail.

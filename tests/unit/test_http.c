@@ -538,13 +538,30 @@ static void test_proxy_env(void)
 	unsetenv("no_proxy");
 }
 
-static void test_keylog(const char *keylog)
+/* SSLKEYLOGFILE would make libcurl's start create that file and log TLS
+ * secrets to it: while it is set no client is made and nothing is
+ * created; the environment is left as the host program set it. */
+static bool test_keylog(const char *keylog)
 {
+	struct wo_config *cfg = emu_config(&emu, NULL);
+	struct wo_error err = WO_ERROR_INIT;
+	struct wo_http *h = NULL;
 	struct stat st;
+	bool started;
 
-	/* Every TLS request so far ran with SSLKEYLOGFILE set (see main). */
-	ok(stat(keylog, &st) != 0 || st.st_size == 0, "SSLKEYLOGFILE got no TLS secrets");
-	is_str(getenv("SSLKEYLOGFILE"), keylog, "  and the variable is back for the host program");
+	setenv("SSLKEYLOGFILE", keylog, 1);
+	ok(wo_http_new(cfg, &h, &err) != 0 && h == NULL, "SSLKEYLOGFILE set: no HTTP client");
+	like(err.message, "SSLKEYLOGFILE is set", "  and the message says why (%s)", err.message);
+	ok(stat(keylog, &st) != 0, "  the key log file was not created");
+	is_str(getenv("SSLKEYLOGFILE"), keylog, "  the variable is left as it was");
+	unsetenv("SSLKEYLOGFILE");
+	wo_error_clear(&err);
+	started = wo_http_new(cfg, &h, &err) == 0;
+	ok(started, "SSLKEYLOGFILE unset again: a client is made (%s)", err.message);
+	wo_http_free(h);
+	wo_config_free(cfg);
+	ok(stat(keylog, &st) != 0, "  and still no key log file");
+	return started;
 }
 
 static void test_headers(void)
@@ -636,17 +653,12 @@ int main(void)
 
 	emu_start(&emu, NULL);
 	snprintf(jwks_path, sizeof(jwks_path), "/sso/jwks/%s", emu.client_id);
-	/* Set before the first wo_http_new, which is when libcurl starts:
-	 * the client must start it, not the fixture's control calls, or
-	 * this would test the fixture. */
+	/* Before the first wo_http_new, which is when libcurl starts: the
+	 * client must start it, not the fixture's control calls, or this
+	 * would test the fixture. */
 	snprintf(keylog, sizeof(keylog), "%s/keylog.txt", emu.dir);
-	setenv("SSLKEYLOGFILE", keylog, 1);
-	{
-		struct conn first;
-		if (!open_conn(&first, &emu, NULL))
-			emu_bail("cannot create an HTTP client");
-		close_conn(&first);
-	}
+	if (!test_keylog(keylog))
+		emu_bail("cannot create an HTTP client");
 
 	test_keepalive();
 	test_get_retries();
@@ -661,7 +673,6 @@ int main(void)
 	test_headers();
 	test_trace();
 	test_escape();
-	test_keylog(keylog);
 
 	emu_stop(&emu);
 	curl_global_cleanup();
