@@ -9,19 +9,10 @@
 
 #include <security/pam_ext.h>
 
-#include "audit.h"
+#include "audit_data.h"
 #include "audit_spool.h"
 #include "conv.h"
 #include "outcome.h"
-#include "unused.h"
-
-#define AUDIT_DATA "pam_workos_audit"
-
-struct audit_data {
-	struct wo_audit_settings set;
-	char user[256];
-	char mode[16];
-};
 
 static const char *phase_name(enum wo_pam_phase phase)
 {
@@ -58,27 +49,6 @@ static const char *user_message(const struct wo_error *err, int code)
 	return NULL; /* the denial's own message is meant for the person */
 }
 
-static void audit_cleanup(pam_handle_t *pamh WO_UNUSED, void *data, int error_status WO_UNUSED)
-{
-	free(data);
-}
-
-void wo_pam_audit_begin(pam_handle_t *pamh, const struct wo_config *cfg, bool have_key,
-			const char *user, const char *mode)
-{
-	struct audit_data *a = calloc(1, sizeof(*a));
-
-	if (a == NULL || strlen(user) >= sizeof(a->user)) {
-		free(a);
-		return;
-	}
-	wo_audit_settings_from(cfg, have_key, &a->set);
-	snprintf(a->user, sizeof(a->user), "%s", user);
-	snprintf(a->mode, sizeof(a->mode), "%s", mode);
-	if (pam_set_data(pamh, AUDIT_DATA, a, audit_cleanup) != PAM_SUCCESS)
-		free(a);
-}
-
 static void audit_log(void *ctx, int priority, const char *fmt, ...)
 {
 	va_list ap;
@@ -103,10 +73,10 @@ static void audit(pam_handle_t *pamh, enum wo_audit_decision_kind kind, const ch
 		  const char *workos_user, const char *reason)
 {
 	const void *data = NULL;
-	const struct audit_data *a;
+	const struct wo_pam_audit_data *a;
 	struct wo_audit_decision d = {.kind = kind};
 
-	if (pam_get_data(pamh, AUDIT_DATA, &data) != PAM_SUCCESS || data == NULL)
+	if (pam_get_data(pamh, WO_PAM_AUDIT_DATA, &data) != PAM_SUCCESS || data == NULL)
 		return;
 	a = data;
 	if (user == NULL || strcmp(a->user, user) != 0)
@@ -118,7 +88,9 @@ static void audit(pam_handle_t *pamh, enum wo_audit_decision_kind kind, const ch
 	d.rhost = item(pamh, PAM_RHOST);
 	d.mode = a->mode;
 	d.reason = reason;
-	wo_audit_record(&a->set, WO_AUDIT_SPOOL_DIR, &d, audit_log, pamh);
+	/* The core that called wo_pam_audit_begin records it: the front
+	 * links no audit code (pam/session.h). */
+	a->record(&a->set, WO_AUDIT_SPOOL_DIR, &d, audit_log, pamh);
 }
 
 int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
@@ -155,22 +127,4 @@ void wo_pam_admitted(pam_handle_t *pamh, enum wo_pam_phase phase, const char *us
 	 * an event; its refusals are. */
 	if (phase == WO_PHASE_AUTH)
 		audit(pamh, WO_AUDIT_AUTH_SUCCEEDED, user, workos_user, how);
-}
-
-void wo_pam_end_session(pam_handle_t *pamh, struct wo_client *client, const char *user,
-			const struct wo_admission *adm, bool debug)
-{
-	struct wo_error err = WO_ERROR_INIT;
-	int r = wo_admission_end_session(client, adm, &err);
-
-	/* A session id names a session, it does not open one: unlike the
-	 * tokens, it may be logged. */
-	if (r < 0)
-		pam_syslog(pamh, LOG_WARNING,
-			   "auth: user=%s: WorkOS session %s could not be ended (the decision "
-			   "stands): %s",
-			   user, adm->session_id, err.message);
-	else if (r > 0 && debug)
-		pam_syslog(pamh, LOG_DEBUG, "auth: user=%s: WorkOS session %s ended", user,
-			   adm->session_id);
 }

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pam_workos: PAM entry points.  Everything here is glue: arguments,
- * configuration, the conversation, and turning outcomes into PAM codes
- * (pam/outcome.c).  The flows and checks live in lib/ (device_flow.c,
- * password_flow.c, totp_flow.c, admission.c, account_decision.c) so that
- * workosctl runs the very same code; they talk to the person through
- * pam/conv.c's adapter.  `flags` are parsed once with the arguments
- * (pam/args.h): PAM_SILENT quiets remarks, never the log.
+ * pam_workos: PAM entry points, the front of the module (pam/session.h).
+ * Everything here is glue: arguments and flags (pam/args.c, as pam_unix's
+ * _set_ctrl), PAM_USER and its owner, and turning outcomes into PAM codes
+ * (pam/outcome.c).  The front links libpam and lib/'s libc-only half and
+ * nothing else: it decides alone what needs no network, and loads the
+ * network core (pam_workos/core.so, pam/core_load.h) for the rest.
  *
- * No global state: sshd can run two logins in one process, and each PAM
- * handle keeps what it needs through pam_set_data.
+ * No global state but the loaded core: sshd can run two logins in one
+ * process, and each PAM handle keeps what it needs through pam_set_data.
  *
  * Both phases first ask who owns PAM_USER (lib/owner.h), from root-owned
  * local files only: an account WorkOS does not own (root, /etc/passwd,
  * LDAP) is refused by auth without a word to WorkOS, and ignored by the
  * account phase, before workos.conf or the API key is even read, so that
- * no WorkOS misconfiguration can lock such an account out.
+ * no WorkOS misconfiguration can lock such an account out, and without
+ * loading libcurl or OpenSSL.  The account phase of an account WorkOS owns
+ * is decided here too when there is no API key and the cache admits it.
  */
 #include "autoconfig.h"
 
@@ -25,41 +26,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
 #include "account_decision.h"
-#include "admission.h"
-#include "api.h"
 #include "args.h"
 #include "cache.h"
 #include "config.h"
-#include "conv.h"
-#include "device_flow.h"
-#include "device_slots.h"
-#include "device_ui.h"
+#include "core_load.h"
 #include "keep.h"
 #include "outcome.h"
 #include "owner.h"
-#include "password_flow.h"
+#include "session.h"
 #include "snapshot_state.h"
-#include "totp_flow.h"
 #include "unused.h"
 
 #define PUBLIC __attribute__((visibility("default")))
-
-struct session {
-	pam_handle_t *pamh;
-	struct wo_pam_args args;
-	struct wo_config *cfg;
-	struct wo_client *client;
-	const char *user;
-	uid_t uid;
-	struct wo_owner owner;
-};
 
 static void warn_arg(void *ctx, const char *fmt, ...)
 {
@@ -71,14 +55,8 @@ static void warn_arg(void *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void trace_http(void *ctx, const char *line)
+static void session_end(struct wo_pam_session *s)
 {
-	pam_syslog((pam_handle_t *)ctx, LOG_DEBUG, "%s", line);
-}
-
-static void session_end(struct session *s)
-{
-	wo_client_free(s->client);
 	wo_config_free(s->cfg);
 	wo_pam_args_clear(&s->args);
 }
@@ -88,18 +66,10 @@ static const char *phase_name(enum wo_pam_phase phase)
 	return phase == WO_PHASE_AUTH ? "auth" : "account";
 }
 
-static int fail(struct session *s, enum wo_pam_phase phase, const char *workos_user,
+static int fail(struct wo_pam_session *s, enum wo_pam_phase phase, const char *workos_user,
 		const struct wo_error *err)
 {
 	return wo_pam_fail(s->pamh, phase, s->user, workos_user, err);
-}
-
-/* The person could not be asked (conversation failed or was cut short). */
-static int abandoned(struct session *s, int conv_rc)
-{
-	pam_syslog(s->pamh, LOG_NOTICE, "auth abandoned: user=%s: %s", s->user,
-		   pam_strerror(s->pamh, conv_rc));
-	return conv_rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_CONV_ERR;
 }
 
 /*
@@ -108,7 +78,7 @@ static int abandoned(struct session *s, int conv_rc)
  * (s->owner.kind says whether the account is WorkOS's; an owner that could
  * not be determined is logged and counts as none) or the code to return.
  */
-static int session_identify(struct session *s, pam_handle_t *pamh, enum wo_pam_phase phase,
+static int session_identify(struct wo_pam_session *s, pam_handle_t *pamh, enum wo_pam_phase phase,
 			    int flags, int argc, const char **argv)
 {
 	struct wo_error err = WO_ERROR_INIT;
@@ -151,112 +121,20 @@ static int session_identify(struct session *s, pam_handle_t *pamh, enum wo_pam_p
 	return PAM_SUCCESS;
 }
 
-/* The configuration and a client, for an account WorkOS owns. */
-static int session_connect(struct session *s, enum wo_pam_phase phase)
+/* The network core, for a phase that needs it. */
+static int run_core(struct wo_pam_session *s, enum wo_pam_phase phase)
 {
 	struct wo_error err = WO_ERROR_INIT;
+	const struct wo_pam_core *core = wo_pam_core_load(&err);
 
-	if (wo_config_load(s->args.config_path, &s->cfg, &err) != 0 ||
-	    wo_client_new(s->cfg, WO_KEY_OPTIONAL, &s->client, &err) != 0)
+	if (core == NULL)
 		return fail(s, phase, s->owner.user_id, &err);
-	wo_pam_audit_begin(s->pamh, s->cfg, wo_client_has_api_key(s->client), s->user,
-			   wo_pam_mode_name(s->args.mode));
-	if (s->args.qr_set)
-		s->cfg->qr = s->args.qr;
-	if (s->args.debug)
-		wo_http_set_trace(wo_client_http(s->client), trace_http, s->pamh);
-	return PAM_SUCCESS;
-}
-
-static int authenticate_device(struct session *s)
-{
-	struct wo_pam_device_ui ui;
-	struct wo_device_ui callbacks;
-	struct wo_authentication auth;
-	struct wo_admission adm;
-	struct wo_device_stats stats;
-	struct wo_device_slot *slot = NULL;
-	struct wo_error err = WO_ERROR_INIT;
-	const void *rhost = NULL;
-	int rc;
-
-	/* One pending code per account, a few per remote address, a bound
-	 * per host (lib/device_slots.h): a refusal costs WorkOS nothing. */
-	if (pam_get_item(s->pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
-		rhost = NULL;
-	if (wo_device_slot_take_config(s->cfg, s->user, rhost, &slot, &err) != 0)
-		return fail(s, WO_PHASE_AUTH, NULL, &err);
-	wo_pam_device_ui_init(&ui, s->pamh, s->user, s->cfg->qr, &callbacks);
-	rc = wo_device_login(s->client, s->cfg->device_timeout, &callbacks, &auth, &stats, &err);
-	wo_device_slot_release(slot);
-	wo_pam_device_ui_clear(&ui);
-	if (rc != 0) {
-		if (ui.conv_rc != PAM_SUCCESS)
-			return abandoned(s, ui.conv_rc);
-		return fail(s, WO_PHASE_AUTH, NULL, &err);
-	}
-	if (s->args.debug)
-		pam_syslog(s->pamh, LOG_DEBUG, "device flow: %u polls, %u slow_down, interval %u s",
-			   stats.polls, stats.slow_downs, stats.interval);
-
-	rc = wo_admit(s->client, &auth, s->owner.user_id, s->args.require_role, &adm, &err);
-	if (rc != 0 && strcmp(err.code, "wrong_user") == 0)
-		pam_syslog(s->pamh, LOG_WARNING,
-			   "login as %s approved by another person: WorkOS user %s, while the "
-			   "account belongs to WorkOS user %s",
-			   s->user, adm.user_id, s->owner.user_id);
-	wo_authentication_clear(&auth);
-	if (rc != 0) {
-		rc = fail(s, WO_PHASE_AUTH, adm.user_id, &err);
-	} else if ((rc = wo_pam_keep_workos_user(s->pamh, s->user, adm.user_id)) == PAM_SUCCESS) {
-		wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, adm.user_id, adm.role,
-				adm.roles_from_api ? "device+api" : "device+token");
-	}
-	/* Decided: the WorkOS session behind the token has no further use. */
-	wo_pam_end_session(s->pamh, s->client, s->user, &adm, s->args.debug);
-	return rc;
-}
-
-/* mode=password and mode=totp: lib/'s flow through the conversation, its
- * outcome turned into a PAM code here. */
-static int authenticate_interactive(struct session *s)
-{
-	struct wo_pam_conv adapter;
-	struct wo_conversation conv;
-	struct wo_login_result res;
-	struct wo_error err = WO_ERROR_INIT;
-	const struct wo_login_params p = {
-		.user = s->user,
-		.owner_id = s->owner.user_id,
-		.require_role = s->args.require_role,
-		.disallow_empty = s->args.disallow_null,
-	};
-	int rc;
-
-	wo_pam_conv_init(&adapter, s->pamh, s->args.silent, s->cfg->qr, &conv);
-	if (s->args.mode == WO_PAM_MODE_PASSWORD)
-		rc = wo_password_login(s->client, &conv, &p, &res, &err);
-	else
-		rc = wo_totp_login(s->client, &conv, &p, &res, &err);
-	if (rc != 0 && adapter.conv_rc != PAM_SUCCESS)
-		rc = abandoned(s, adapter.conv_rc);
-	else if (rc != 0)
-		rc = fail(s, WO_PHASE_AUTH, res.workos_user, &err);
-	else if (res.admission_ran &&
-		 (rc = wo_pam_keep_workos_user(s->pamh, s->user, res.workos_user)) != PAM_SUCCESS)
-		; /* out of memory, logged */
-	else
-		wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, res.workos_user, res.role,
-				res.how);
-	/* Decided: the WorkOS session behind the token has no further use. */
-	if (res.admission_ran)
-		wo_pam_end_session(s->pamh, s->client, s->user, &res.adm, s->args.debug);
-	return rc;
+	return phase == WO_PHASE_AUTH ? core->authenticate(s) : core->acct_mgmt(s);
 }
 
 PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct session s;
+	struct wo_pam_session s;
 	int rc;
 
 	rc = session_identify(&s, pamh, WO_PHASE_AUTH, flags, argc, argv);
@@ -267,16 +145,8 @@ PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 			   "auth: user=%s is not an account WorkOS owns; not handled here",
 			   s.user);
 		rc = PAM_USER_UNKNOWN;
-	} else if (rc == PAM_SUCCESS && (rc = session_connect(&s, WO_PHASE_AUTH)) == PAM_SUCCESS) {
-		switch (s.args.mode) {
-		case WO_PAM_MODE_DEVICE:
-			rc = authenticate_device(&s);
-			break;
-		case WO_PAM_MODE_PASSWORD:
-		case WO_PAM_MODE_TOTP:
-			rc = authenticate_interactive(&s);
-			break;
-		}
+	} else if (rc == PAM_SUCCESS) {
+		rc = run_core(&s, WO_PHASE_AUTH);
 	}
 	session_end(&s);
 	return rc;
@@ -291,7 +161,7 @@ PUBLIC int pam_sm_setcred(pam_handle_t *pamh WO_UNUSED, int flags WO_UNUSED, int
 
 /* An account WorkOS does not own: none of our business, unless its UID
  * lies in workos-sync's range (lib/account_decision.h). */
-static int account_not_owned(struct session *s)
+static int account_not_owned(struct wo_pam_session *s)
 {
 	struct wo_error err = WO_ERROR_INIT;
 
@@ -303,39 +173,49 @@ static int account_not_owned(struct session *s)
 	return fail(s, WO_PHASE_ACCOUNT, NULL, &err);
 }
 
-static int account_check(struct session *s)
+/*
+ * Without the API key the account phase is decided from local files
+ * (lib/account_decision.h): the NSS cache, the fleet snapshot's age, what
+ * auth kept on the handle.  An admission is decided here; anything else
+ * (no config, a refusal, the API key) goes to the core, which decides
+ * again with the same code and records the refusal in the audit trail.
+ * Returns PAM_SUCCESS when admitted here, PAM_IGNORE to hand over.
+ */
+static int account_local(struct wo_pam_session *s)
 {
 	struct wo_error err = WO_ERROR_INIT;
 	struct wo_account_decision d;
-	const struct wo_account_query q = {
+	struct wo_account_query q;
+
+	if (wo_config_load(s->args.config_path, &s->cfg, &err) != 0 ||
+	    wo_config_has_api_key(s->cfg))
+		return PAM_IGNORE;
+	q = (struct wo_account_query){
 		.cfg = s->cfg,
 		.user = s->user,
 		.owner = &s->owner,
 		.kept = wo_pam_kept_workos_user(s->pamh, s->user),
 		.require_role = s->args.require_role,
-		.live = wo_client_has_api_key(s->client) ? wo_account_live_api : NULL,
-		.live_ctx = s->client,
 		.cache_path = WO_CACHE_DEFAULT_PATH,
 		.snapshot_state_path = WO_SNAPSHOT_STATE_PATH,
 	};
-
 	if (wo_account_decide(&q, &d, &err) != 0)
-		return fail(s, WO_PHASE_ACCOUNT, d.workos_user, &err);
+		return PAM_IGNORE;
 	wo_pam_admitted(s->pamh, WO_PHASE_ACCOUNT, s->user, d.workos_user, d.role, d.how);
 	return PAM_SUCCESS;
 }
 
 PUBLIC int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct session s;
+	struct wo_pam_session s;
 	int rc;
 
 	rc = session_identify(&s, pamh, WO_PHASE_ACCOUNT, flags, argc, argv);
 	if (rc == PAM_SUCCESS) {
 		if (s.owner.kind == WO_OWNER_NONE)
 			rc = account_not_owned(&s);
-		else if ((rc = session_connect(&s, WO_PHASE_ACCOUNT)) == PAM_SUCCESS)
-			rc = account_check(&s);
+		else if ((rc = account_local(&s)) != PAM_SUCCESS)
+			rc = run_core(&s, WO_PHASE_ACCOUNT);
 	}
 	session_end(&s);
 	return rc;

@@ -69,6 +69,12 @@ is "$(ldd "$MOD" "$NSSLIB" "$CTL" | grep -c 'not found')" 0 "every library they 
 is "$(ldd "$NSSLIB" | grep -c -e curl -e ssl -e crypto -e json)" 0 "the NSS module links no network library"
 is "$(nm -D --defined-only "$MOD" | awk '{print $3}' | grep -v '^pam_sm_' | grep -c .)" 0 \
 	"pam_workos.so exports only pam_sm_* functions"
+CORE=$ROOT/lib/$MULTIARCH/security/pam_workos/core.so
+check "the package holds the network core next to the module" [ -f "$CORE" ]
+is "$(nm -D --defined-only "$CORE" | awk '{print $3}' | tr '\n' ' ')" "wo_pam_core_v1 " \
+	"pam_workos/core.so exports only its entry struct"
+is "$(ldd "$MOD" | grep -c -e curl -e ssl -e crypto -e json -e qrencode)" 0 \
+	"pam_workos.so links no network library (the core does)"
 is "$(dpkg-deb -f "$NSS_DEB" Package)" "libnss-workos" "the NSS package is libnss-workos"
 like "$(dpkg-deb -f "$PAM_DEB" Depends)" "libpam-runtime" "libpam-workos depends on libpam-runtime (pam-auth-update)"
 

@@ -273,5 +273,12 @@ is "$missing" "" "make install puts the samples under \$(docdir)/examples"
 check "make install puts the profile under \$(datadir)/pam-configs" \
 	cmp -s "$T/inst/usr/share/pam-configs/workos" "$P"
 check "make install writes nothing under /etc" [ ! -e "$T/inst/etc" ]
+# The module: the front at $(pamdir), its network core in pam_workos/ beside it.
+make -s -C "$top_builddir/pam" install DESTDIR="$T/inst" pamdir=/lib/security \
+	>"$T/install-pam.log" 2>&1 || { cat "$T/install-pam.log"; bail "make install (pam) failed"; }
+check "make install puts pam_workos.so under \$(pamdir)" [ -f "$T/inst/lib/security/pam_workos.so" ]
+check "and its network core under \$(pamdir)/pam_workos" \
+	[ -f "$T/inst/lib/security/pam_workos/core.so" ]
+is "$(find "$T/inst/lib/security" -name '*.la' | wc -l)" 0 "and no libtool archive"
 
 done_testing

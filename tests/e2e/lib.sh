@@ -67,8 +67,9 @@ private_tmp() {
 	)
 }
 
-# private_modules DIR: copies of the built pam_workos.so and
-# libnss_workos.so.2 in DIR (world-readable), named by $WO_LIB.  Suites load
+# private_modules DIR: copies of the built pam_workos.so (with its network
+# core in DIR/pam_workos/) and libnss_workos.so.2 in DIR (world-readable),
+# named by $WO_LIB.  Suites load
 # them from there, not from the build tree: a PAM stack line cannot name a
 # path with a space, ld.so.conf splits at whitespace, and an ssh session's
 # user cannot read a checkout under a 0700 home.
@@ -78,6 +79,12 @@ private_modules() {
 		[ ! -f "$top_builddir/$_f" ] || cp "$top_builddir/$_f" "$1/" ||
 			bail "cannot copy $_f to $1"
 	done
+	# The front loads its network core from pam_workos/ next to itself.
+	if [ -f "$top_builddir/pam/.libs/core.so" ]; then
+		mkdir -p "$1/pam_workos" && chmod 0755 "$1/pam_workos" &&
+			cp "$top_builddir/pam/.libs/core.so" "$1/pam_workos/" &&
+			chmod 0755 "$1/pam_workos/core.so" || bail "cannot copy core.so to $1"
+	fi
 	chmod 0755 "$1"/* 2>/dev/null
 	WO_LIB=$1
 	export WO_LIB

@@ -33,6 +33,8 @@
 #include "device_slots.h"
 #include "fuzz_pam.h"
 #include "owner.h"
+#include "session.h"
+#include "unused.h"
 
 /* --- failure injection ------------------------------------------------------------ */
 
@@ -270,4 +272,13 @@ int __wrap_wo_api_verify_access_token(struct wo_client *c, const char *token, co
 	fz.verified_token = true;
 	snprintf(fz.verified_sub, sizeof(fz.verified_sub), "%s", out->sub);
 	return rc;
+}
+
+/* The front and the network core are one program here: the core's entry
+ * struct without dladdr, a trust check or dlopen (pam/core_load.h). */
+extern const struct wo_pam_core wo_pam_core_v1;
+const struct wo_pam_core *__wrap_wo_pam_core_load(struct wo_error *err);
+const struct wo_pam_core *__wrap_wo_pam_core_load(struct wo_error *err WO_UNUSED)
+{
+	return &wo_pam_core_v1;
 }
