@@ -202,6 +202,27 @@ private_rundir() {
 	export WO_RUNDIR
 }
 
+# The compiled-in spool's parent on a private tmpfs (made in an overlay of
+# the nearest existing ancestor when missing, as use_cachedir does): the
+# module itself must create the spool, root 0700, and the host's is left
+# alone.
+use_spooldir() {
+	: "${WO_SPOOLDIR:?WO_SPOOLDIR not set}"
+	_p=$(dirname "$WO_SPOOLDIR")
+	if [ ! -d "$_p" ]; then
+		_d=$_p
+		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
+		[ "$_d" != / ] || bail "refusing to put an overlay on /"
+		mkdir -p "$WO_TMP/ovl-spool"
+		mount_at "$WO_TMP/ovl-spool" -t tmpfs wo-ovl-spool
+		mkdir -p "$WO_TMP/ovl-spool/u" "$WO_TMP/ovl-spool/w"
+		mount_at "$_d" -t overlay wo-spool-parent \
+			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-spool/u,workdir=$WO_TMP/ovl-spool/w"
+		(umask 022 && mkdir -p "$_p") || bail "mkdir $_p"
+	fi
+	mount_at "$_p" -t tmpfs -o mode=0755 wo-spool
+}
+
 MKCACHE="$top_builddir/tests/helpers/mkcache"
 
 # use_nss_setuid: like use_nss, for setuid programs (sudo, su) and daemons

@@ -123,4 +123,46 @@ out=$(sudo_with ada 123456)
 unlike "$out" "root" "mode=totp: ada has no TOTP factor: sudo refuses"
 like "$out" "enrol one first" "ada is told to enrol one"
 
+# --- the audit trail (audit = workos) through real sudo ------------------------------
+# Each decision sudo's PAM transaction makes is spooled as one Audit Logs
+# event (a private spool), and workosctl audit flush delivers it: an
+# admitted step-up, a refused one, and an account phase refusal.
+use_spooldir
+emuctl reset >/dev/null
+emu_config "audit = workos"
+before=$(emuctl audit-events | grep -c .)
+out=$(sudo_with tessa "$(oathtool --totp -b QSPRDFPHZNJLIZHOPLQZ7QRJRRA66MIE)")
+like "$out" "root" "audit: tessa's step-up lets sudo run"
+out=$(sudo_with tessa 000000 000001 000002)
+unlike "$out" "root" "audit: tessa's wrong codes: refused"
+sudoers '%workos-users ALL=(ALL:ALL) NOPASSWD: ALL'
+cat >"$T/pam.d/sudo" <<EOS
+auth     required pam_permit.so
+account  required $PAM_MODULE config=$T/workos.conf require_role=admin
+session  required pam_permit.so
+EOS
+out=$(as grace)
+like "$out" "PAM account management error" "audit: grace's sudo refused by the account phase"
+is "$(ls "$WO_SPOOLDIR" | grep -c '^ev-.*\.json$')" 3 "three decisions spooled, nothing sent during the logins"
+is "$(emuctl audit-events | grep -c .)" "$before" "  WorkOS got nothing while sudo ran"
+flush=$("$top_builddir/tools/workosctl" audit flush --config "$T/workos.conf" 2>&1)
+is "$?" 0 "workosctl audit flush delivers them" || diag "$flush"
+events=$(emuctl audit-events)
+summary=$(printf '%s\n' "$events" | "$PYTHON3" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)["event"]
+    t = {x["type"]: x["id"] for x in e["targets"]}
+    print(e["action"], e["actor"]["id"], t.get("account"), e["context"]["location"],
+          e["metadata"]["service"], e["metadata"]["reason"])
+')
+like "$summary" "pam.auth.succeeded user_01HQWMQ8H0ZVYR0D3R8MX0G699 tessa console sudo" \
+	"  tessa's admitted step-up: one pam.auth.succeeded event, service sudo"
+like "$summary" "pam.auth.denied user_01HQWMQ8H0ZVYR0D3R8MX0G699 tessa console sudo wrong_code" \
+	"  tessa's refused step-up: one pam.auth.denied event"
+like "$summary" "pam.account.denied user_01HQWM8KS0W08FT771NK0Q7RXM grace console sudo role" \
+	"  grace's refusal: one pam.account.denied event"
+is "$(printf '%s\n' "$summary" | grep -c .)" 3 "  exactly three events, no duplicates"
+is "$(ls "$WO_SPOOLDIR" | grep -c '^ev-.*\.json$')" 0 "  and the spool is empty"
+
 done_testing
