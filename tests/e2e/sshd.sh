@@ -204,4 +204,38 @@ is "$(keylogin)" "ada" "membership active again: key login works"
 emuctl member-remove ada@example.com >/dev/null
 unlike "$(keylogin)" "ada" "membership removed: key login refused"
 
+# --- the audit trail (audit = workos) through real sshd ----------------------------
+# A keyboard-interactive login approved by ada, one approved by grace, and
+# a key login the account phase refuses: each one event, spooled while sshd
+# runs and delivered by workosctl audit flush, located at the client's
+# address (PAM_RHOST) with the service sshd.
+use_spooldir
+emuctl reset >/dev/null
+emuctl device-settings --interval 1 >/dev/null
+emu_config "device_timeout = 60" "audit = workos"
+stack never
+login C.UTF-8 ada@example.com
+is "$?" 0 "audit: ada's ssh login approved by ada"
+login C.UTF-8 grace@example.com
+is "$?" 4 "audit: ada's ssh login approved by grace is refused"
+emuctl member-update ada@example.com --status inactive >/dev/null
+unlike "$(keylogin)" "ada" "audit: ada's key login refused (inactive)"
+flush=$("$top_builddir/tools/workosctl" audit flush --config "$T/workos.conf" 2>&1)
+is "$?" 0 "workosctl audit flush delivers the events" || diag "$flush"
+summary=$(emuctl audit-events | "$PYTHON3" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)["event"]
+    t = {x["type"]: x["id"] for x in e["targets"]}
+    print(e["action"], e["actor"]["id"], t.get("account"), e["context"]["location"],
+          e["metadata"]["service"], e["metadata"]["reason"])
+')
+like "$summary" "pam.auth.succeeded user_01HQWM4YK0ZQQ463A0QNBXXTP1 ada 127.0.0.1 sshd" \
+	"  the admitted login: pam.auth.succeeded from 127.0.0.1, service sshd"
+like "$summary" "pam.auth.denied user_01HQWM8KS0W08FT771NK0Q7RXM ada 127.0.0.1 sshd wrong_user" \
+	"  the wrong approver: pam.auth.denied naming grace as the actor"
+like "$summary" "pam.account.denied user_01HQWM4YK0ZQQ463A0QNBXXTP1 ada 127.0.0.1 sshd not_a_member" \
+	"  the key login: pam.account.denied"
+is "$(printf '%s\n' "$summary" | grep -c .)" 3 "  exactly three events" || diag "$summary"
+
 done_testing
