@@ -12,10 +12,10 @@
 #include "audit_deliver.h"
 #include "audit_spool.h"
 #include "ctl.h"
+#include "unused.h"
 
-static void rejected(void *ctx, const char *name, const char *reason)
+static void rejected(void *ctx WO_UNUSED, const char *name, const char *reason)
 {
-	(void)ctx;
 	printf("rejected %s (moved to %s/rejected/): %s\n", name, WO_AUDIT_SPOOL_DIR, reason);
 }
 

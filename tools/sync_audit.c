@@ -10,10 +10,10 @@
 #include "audit_spool.h"
 #include "sync.h"
 #include "sync_audit.h"
+#include "unused.h"
 
-static void rejected(void *ctx, const char *name, const char *reason)
+static void rejected(void *ctx WO_UNUSED, const char *name, const char *reason)
 {
-	(void)ctx;
 	sync_warn("audit: WorkOS refused event %s, moved to %s/rejected/: %s", name,
 		  WO_AUDIT_SPOOL_DIR, reason);
 }

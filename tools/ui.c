@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "sync.h"
+#include "unused.h"
 
 static bool verbose;
 static bool progress;
@@ -87,8 +88,7 @@ void sync_progress(const char *fmt, ...)
 	progress_open = true;
 }
 
-void sync_trace(void *ctx, const char *text)
+void sync_trace(void *ctx WO_UNUSED, const char *text)
 {
-	(void)ctx;
 	sync_note("%s", text);
 }
