@@ -141,16 +141,19 @@ static int authenticate_interactive(struct wo_pam_session *s)
 		rc = wo_password_login(s->client, &conv, &p, &res, &err);
 	else
 		rc = wo_totp_login(s->client, &conv, &p, &res, &err);
-	if (rc != 0 && adapter.conv_rc != PAM_SUCCESS)
+	if (rc != 0 && adapter.conv_rc != PAM_SUCCESS) {
 		rc = abandoned(s, adapter.conv_rc);
-	else if (rc != 0)
+	} else if (rc != 0) {
 		rc = fail(s, WO_PHASE_AUTH, res.workos_user, &err);
-	else if (res.admission_ran &&
-		 (rc = wo_pam_keep_workos_user(s->pamh, s->user, res.workos_user)) != PAM_SUCCESS)
-		; /* out of memory, logged */
-	else
-		wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, res.workos_user, res.role,
-				res.how);
+	} else {
+		/* What a token admitted is kept for the account phase; a
+		 * mode=totp step-up admits nobody new. */
+		if (res.admission_ran)
+			rc = wo_pam_keep_workos_user(s->pamh, s->user, res.workos_user);
+		if (rc == PAM_SUCCESS)
+			wo_pam_admitted(s->pamh, WO_PHASE_AUTH, s->user, res.workos_user, res.role,
+					res.how);
+	}
 	/* Decided: the WorkOS session behind the token has no further use. */
 	if (res.admission_ran)
 		wo_pam_end_session(s->pamh, s->client, s->user, &res.adm, s->args.debug);
