@@ -104,21 +104,6 @@ void wo_body_string_opt(struct wo_body *b, const char *key, const char *value)
 		wo_body_string(b, key, value);
 }
 
-void wo_body_int(struct wo_body *b, const char *key, long long value)
-{
-	char num[32];
-
-	member(b, key);
-	snprintf(num, sizeof(num), "%lld", value);
-	puts_(b, num);
-}
-
-void wo_body_bool(struct wo_body *b, const char *key, bool value)
-{
-	member(b, key);
-	puts_(b, value ? "true" : "false");
-}
-
 void wo_body_object_begin(struct wo_body *b, const char *key)
 {
 	member(b, key);

@@ -4,9 +4,9 @@
  *
  * Authentication bodies carry the API key (as client_secret), passwords,
  * one-time codes and device codes.  json-c would copy them into buffers it
- * frees without wiping, so request bodies are written here instead: a flat
- * JSON object of string, integer and boolean members (nested objects for
- * the audit-log event).  Errors are sticky: check once, at wo_body_finish.
+ * frees without wiping, so request bodies are written here instead: a JSON
+ * object of string members, with nested objects and arrays for the
+ * audit-log event.  Errors are sticky: check once, at wo_body_finish.
  */
 #ifndef WO_BODY_H
 #define WO_BODY_H
@@ -30,8 +30,6 @@ void wo_body_init(struct wo_body *b);
 void wo_body_string(struct wo_body *b, const char *key, const char *value);
 /* Adds the member only when value is not NULL. */
 void wo_body_string_opt(struct wo_body *b, const char *key, const char *value);
-void wo_body_int(struct wo_body *b, const char *key, long long value);
-void wo_body_bool(struct wo_body *b, const char *key, bool value);
 void wo_body_object_begin(struct wo_body *b, const char *key);
 void wo_body_object_end(struct wo_body *b);
 /* An array of objects: wo_body_array_begin, then per element

@@ -340,17 +340,6 @@ int wo_config_parse_qr(const char *value, enum wo_qr_mode *out)
 	return -1;
 }
 
-bool wo_roles_allow(char *const *allowed, const char *role)
-{
-	if (allowed == NULL)
-		return true;
-	if (role == NULL)
-		return false;
-	for (; *allowed; allowed++)
-		if (strcmp(*allowed, role) == 0)
-			return true;
-	return false;
-}
 
 static int parse_username_from(struct parse_ctx *ctx, struct wo_config *cfg, const char *value)
 {

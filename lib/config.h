@@ -116,8 +116,6 @@ void wo_config_free_roles(char **roles);
 /* Parses auto|always|ascii|never; shared with the qr= module argument. */
 int wo_config_parse_qr(const char *value, enum wo_qr_mode *out);
 
-/* True when `role` is in a NULL-terminated list (a NULL list allows all). */
-bool wo_roles_allow(char *const *allowed, const char *role);
 
 /* Expands home_dir for a user name (only %u and %% are defined). */
 char *wo_config_home_for(const struct wo_config *cfg, const char *user);

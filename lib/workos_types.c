@@ -208,14 +208,6 @@ const char *wo_user_metadata(const struct wo_user *u, const char *key)
 	return NULL;
 }
 
-bool wo_membership_has_role(const struct wo_membership *m, const char *slug)
-{
-	for (size_t i = 0; i < m->role_count; i++)
-		if (strcmp(m->roles[i], slug) == 0)
-			return true;
-	return false;
-}
-
 bool wo_membership_is_active(const struct wo_membership *m)
 {
 	return m->status != NULL && strcmp(m->status, "active") == 0;

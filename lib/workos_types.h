@@ -254,10 +254,6 @@ void wo_event_list_clear(struct wo_event_list *l);
 /* metadata[key] of a user, borrowed; NULL when the key is not there. */
 const char *wo_user_metadata(const struct wo_user *u, const char *key);
 
-/* True when the membership has role slug `slug` (in roles, which always
- * includes role). */
-bool wo_membership_has_role(const struct wo_membership *m, const char *slug);
-
 /* True for status "active" only: anything else, known or new, is not. */
 bool wo_membership_is_active(const struct wo_membership *m);
 

@@ -16,8 +16,6 @@ int main(void)
 	wo_body_string(&b, "grant_type", "password");
 	wo_body_string(&b, "password", "p\"a\\s\ns\x01w\xc3\xa9");
 	wo_body_string_opt(&b, "absent", NULL);
-	wo_body_int(&b, "n", -42);
-	wo_body_bool(&b, "yes", true);
 	wo_body_object_begin(&b, "event");
 	wo_body_string(&b, "action", "user.login");
 	wo_body_array_begin(&b, "targets");
@@ -37,8 +35,6 @@ int main(void)
 		   strcmp(json_object_get_string(v), "p\"a\\s\ns\x01w\xc3\xa9") == 0,
 	   "quotes, backslash, newline, control and UTF-8 round-trip");
 	ok(!json_object_object_get_ex(obj, "absent", &v), "optional NULL member omitted");
-	ok(json_object_object_get_ex(obj, "n", &v) && json_object_get_int(v) == -42, "integer");
-	ok(json_object_object_get_ex(obj, "yes", &v) && json_object_get_boolean(v), "boolean");
 	ok(json_object_object_get_ex(obj, "event", &v) &&
 		   json_object_object_get_ex(v, "targets", &v) &&
 		   json_object_array_length(v) == 2,
@@ -62,7 +58,7 @@ int main(void)
 	char key[16];
 	for (int i = 0; i < 500; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		wo_body_int(&b, key, i);
+		wo_body_string(&b, key, key);
 	}
 	ok(wo_body_finish(&b, &err) == 0 && wo_json_parse_object(b.buf, b.len, &obj, &err) == 0,
 	   "large body parses");
