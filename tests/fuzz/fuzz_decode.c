@@ -40,7 +40,7 @@ static void touch_factor(const struct wo_factor *f)
 static void touch_membership(const struct wo_membership *m)
 {
 	sink += touch(m->id) + touch(m->user_id) + touch(m->organization_id) + touch(m->status) +
-		touch(m->role) + wo_membership_has_role(m, "admin") + wo_membership_is_active(m);
+		touch(m->role) + wo_membership_is_active(m);
 	for (size_t i = 0; i < m->role_count; i++)
 		sink += touch(m->roles[i]);
 	if (m->user)
