@@ -11,7 +11,7 @@
 /* WorkOS pages memberships; one user has a handful at most, so a few pages
  * are plenty and more means something is wrong. */
 #define MAX_MEMBERSHIP_PAGES 10
-#define MAX_ROLES 64
+#define MAX_ROLES	     64
 
 static bool in_list(char *const *list, const char *s)
 {
@@ -122,7 +122,8 @@ int wo_member_lookup(struct wo_client *c, const char *user_id, struct wo_member_
 					goto out;
 				}
 		}
-		if (list.list_metadata.after != NULL && (after = strdup(list.list_metadata.after)) == NULL) {
+		if (list.list_metadata.after != NULL &&
+		    (after = strdup(list.list_metadata.after)) == NULL) {
 			wo_membership_list_clear(&list);
 			wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 			goto out;

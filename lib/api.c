@@ -97,9 +97,8 @@ static int answer_error(struct wo_client *c, const char *what, bool sent_key,
 	wo_decode_api_error(resp->body, resp->len, e, &ignored);
 
 	if (resp->status == 401 && !sent_key) {
-		wo_error_set(err, WO_ERR_CONFIG,
-			     "WorkOS refused client_id %s (HTTP 401) while %s", c->cfg->client_id,
-			     what);
+		wo_error_set(err, WO_ERR_CONFIG, "WorkOS refused client_id %s (HTTP 401) while %s",
+			     c->cfg->client_id, what);
 	} else if (resp->status == 401) {
 		wo_error_set(err, WO_ERR_CONFIG,
 			     "WorkOS refused the API key from %s (HTTP 401) while %s",
@@ -166,10 +165,10 @@ static int get(struct wo_client *c, const char *path, const char *what,
 	       struct wo_http_response *resp, struct wo_error *err)
 {
 	struct wo_http_request req = {
-		.method = WO_HTTP_GET,
-		.path = path,
-		.bearer = c->api_key,
-		.idempotent = true,
+	    .method = WO_HTTP_GET,
+	    .path = path,
+	    .bearer = c->api_key,
+	    .idempotent = true,
 	};
 
 	return call(c, &req, what, resp, NULL, err);
@@ -181,11 +180,11 @@ static int post(struct wo_client *c, const char *path, struct wo_body *body, boo
 		struct wo_error *err)
 {
 	struct wo_http_request req = {
-		.method = WO_HTTP_POST,
-		.path = path,
-		.content_type = JSON_TYPE,
-		.bearer = with_key ? c->api_key : NULL,
-		.idempotent = false,
+	    .method = WO_HTTP_POST,
+	    .path = path,
+	    .content_type = JSON_TYPE,
+	    .bearer = with_key ? c->api_key : NULL,
+	    .idempotent = false,
 	};
 	int rc;
 
@@ -203,7 +202,7 @@ static int post(struct wo_client *c, const char *path, struct wo_body *body, boo
 /* Builds a path from a format whose %s arguments are escaped segments or
  * query values.  Returns -1 when it does not fit or memory runs out. */
 static int build_path(char *buf, size_t size, struct wo_error *err, const char *fmt, int n, ...)
-	__attribute__((format(printf, 4, 0)));
+    __attribute__((format(printf, 4, 0)));
 static int build_path(char *buf, size_t size, struct wo_error *err, const char *fmt, int n, ...)
 {
 	char *esc[4] = {NULL, NULL, NULL, NULL};
@@ -264,10 +263,10 @@ enum wo_poll_result wo_api_poll_device(struct wo_client *c, const char *device_c
 		const char *code;
 		enum wo_poll_result result;
 	} outcomes[] = {
-		{"authorization_pending", WO_POLL_PENDING},
-		{"slow_down", WO_POLL_SLOW_DOWN},
-		{"access_denied", WO_POLL_DENIED},
-		{"expired_token", WO_POLL_EXPIRED},
+	    {"authorization_pending", WO_POLL_PENDING},
+	    {"slow_down", WO_POLL_SLOW_DOWN},
+	    {"access_denied", WO_POLL_DENIED},
+	    {"expired_token", WO_POLL_EXPIRED},
 	};
 	struct wo_http_response resp;
 	struct wo_body body;
@@ -334,11 +333,11 @@ int wo_api_verify_access_token(struct wo_client *c, const char *token, const cha
 	char issuers_buf[8][512];
 	const char *issuers[9];
 	struct wo_jwt_expect expect = {
-		.now = time(NULL),
-		.skew = WO_JWT_DEFAULT_SKEW,
-		.issuers = issuers,
-		.org_id = c->cfg->organization_id,
-		.sub = user_id,
+	    .now = time(NULL),
+	    .skew = WO_JWT_DEFAULT_SKEW,
+	    .issuers = issuers,
+	    .org_id = c->cfg->organization_id,
+	    .sub = user_id,
 	};
 	int n = 0;
 
@@ -613,8 +612,8 @@ int wo_api_list_users(struct wo_client *c, const char *org_id, const char *after
 }
 
 int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char *user_id,
-			    const char *statuses, const char *after,
-			    struct wo_membership_list *out, struct wo_error *err)
+			    const char *statuses, const char *after, struct wo_membership_list *out,
+			    struct wo_error *err)
 {
 	struct wo_http_response resp;
 	char path[PATH_MAX_LEN], extra[PATH_MAX_LEN] = "";
@@ -627,13 +626,11 @@ int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char 
 		return wo_error_set(err, WO_ERR_SYSTEM,
 				    "internal error: memberships need a user or an organization");
 	/* Optional parameters go into `extra` one by one, escaped. */
-	if (statuses != NULL &&
-	    build_path(extra + strlen(extra), sizeof(extra) - strlen(extra), err, "&statuses=%s",
-		       1, statuses) != 0)
+	if (statuses != NULL && build_path(extra + strlen(extra), sizeof(extra) - strlen(extra),
+					   err, "&statuses=%s", 1, statuses) != 0)
 		return -1;
-	if (after != NULL &&
-	    build_path(extra + strlen(extra), sizeof(extra) - strlen(extra), err, "&after=%s", 1,
-		       after) != 0)
+	if (after != NULL && build_path(extra + strlen(extra), sizeof(extra) - strlen(extra), err,
+					"&after=%s", 1, after) != 0)
 		return -1;
 	if (org_id != NULL && user_id != NULL)
 		rc = build_path(path, sizeof(path), err,
@@ -659,9 +656,9 @@ int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char 
 	return rc;
 }
 
-int wo_api_list_events(struct wo_client *c, const char *events, const char *order,
-		       unsigned limit, const char *after, const char *range_start,
-		       struct wo_event_list *out, struct wo_error *err)
+int wo_api_list_events(struct wo_client *c, const char *events, const char *order, unsigned limit,
+		       const char *after, const char *range_start, struct wo_event_list *out,
+		       struct wo_error *err)
 {
 	struct wo_http_response resp;
 	char path[PATH_MAX_LEN], lim[16];
@@ -675,12 +672,13 @@ int wo_api_list_events(struct wo_client *c, const char *events, const char *orde
 		return wo_error_set(err, WO_ERR_SYSTEM, "internal error: bad events request");
 	snprintf(lim, sizeof(lim), "%u", limit);
 	if (after != NULL)
-		rc = build_path(path, sizeof(path), err, "/events?events=%s&order=%s&limit=%s&after=%s",
-				4, events, order, lim, after);
+		rc = build_path(path, sizeof(path), err,
+				"/events?events=%s&order=%s&limit=%s&after=%s", 4, events, order,
+				lim, after);
 	else if (range_start != NULL)
 		rc = build_path(path, sizeof(path), err,
-				"/events?events=%s&order=%s&limit=%s&range_start=%s", 4, events, order,
-				lim, range_start);
+				"/events?events=%s&order=%s&limit=%s&range_start=%s", 4, events,
+				order, lim, range_start);
 	else
 		rc = build_path(path, sizeof(path), err, "/events?events=%s&order=%s&limit=%s", 3,
 				events, order, lim);
@@ -697,15 +695,15 @@ int wo_api_create_audit_event(struct wo_client *c, const char *json, size_t len,
 			      const char *idempotency_key, struct wo_error *err)
 {
 	struct wo_http_request req = {
-		.method = WO_HTTP_POST,
-		.path = "/audit_logs/events",
-		.content_type = JSON_TYPE,
-		.body = json,
-		.body_len = len,
-		.idempotency_key = idempotency_key,
-		/* DOCS: a repeated key returns the first answer and stores
-		 * nothing new, so a retry never makes a second event. */
-		.idempotent = idempotency_key != NULL,
+	    .method = WO_HTTP_POST,
+	    .path = "/audit_logs/events",
+	    .content_type = JSON_TYPE,
+	    .body = json,
+	    .body_len = len,
+	    .idempotency_key = idempotency_key,
+	    /* DOCS: a repeated key returns the first answer and stores
+	     * nothing new, so a retry never makes a second event. */
+	    .idempotent = idempotency_key != NULL,
 	};
 	struct wo_http_response resp;
 

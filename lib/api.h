@@ -125,8 +125,8 @@ int wo_api_list_users(struct wo_client *c, const char *org_id, const char *after
  * organization (either id may be NULL, not both).  `statuses` is NULL for
  * the API's default (active only) or a comma list ("active,inactive"). */
 int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char *user_id,
-			    const char *statuses, const char *after,
-			    struct wo_membership_list *out, struct wo_error *err);
+			    const char *statuses, const char *after, struct wo_membership_list *out,
+			    struct wo_error *err);
 
 /* One page of GET /events (DOCS events/list.mdx, SDK listEvents): the
  * comma list `events`, `order` sent always ("asc" or "desc": the spec's
@@ -135,9 +135,9 @@ int wo_api_list_memberships(struct wo_client *c, const char *org_id, const char 
  * (ISO 8601; the docs make them mutually exclusive), both optional.  No
  * organization_id: the docs say user events are not organization
  * specific, so a filter could hide them; the caller filters memberships. */
-int wo_api_list_events(struct wo_client *c, const char *events, const char *order,
-		       unsigned limit, const char *after, const char *range_start,
-		       struct wo_event_list *out, struct wo_error *err);
+int wo_api_list_events(struct wo_client *c, const char *events, const char *order, unsigned limit,
+		       const char *after, const char *range_start, struct wo_event_list *out,
+		       struct wo_error *err);
 
 /* POST /audit_logs/events (workos-api-sources.md h; SDK auditLogs.createEvent)
  * with the API key: `json` is the whole request body, {organization_id,

@@ -65,8 +65,8 @@ void wo_audit_iso8601(int64_t ms, char *buf, size_t size)
 
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 void wo_audit_machine_id(char *buf, size_t size)
@@ -82,8 +82,8 @@ void wo_audit_machine_id(char *buf, size_t size)
 	}
 	if (n > 0) {
 		id[n] = '\0';
-		while (len < (size_t)n && ((id[len] >= '0' && id[len] <= '9') ||
-					   (id[len] >= 'a' && id[len] <= 'f')))
+		while (len < (size_t)n &&
+		       ((id[len] >= '0' && id[len] <= '9') || (id[len] >= 'a' && id[len] <= 'f')))
 			len++;
 		id[len] = '\0';
 	}
@@ -249,8 +249,9 @@ void wo_audit_record(const struct wo_audit_settings *set, const char *spool_dir,
 			    "it follows as a syslog line",
 			    spool_dir, set->max_events, dropped);
 		else
-			log(ctx, LOG_ERR, "audit: event not spooled (%s); it follows as a syslog "
-					  "line",
+			log(ctx, LOG_ERR,
+			    "audit: event not spooled (%s); it follows as a syslog "
+			    "line",
 			    err.message);
 	}
 	log(ctx, LOG_INFO, "audit: %s", json);

@@ -38,7 +38,7 @@ struct wo_audit_event {
 	const char *actor_name; /* NULL or "": left out */
 	const char *host_id;	/* the machine id */
 	const char *host_name;
-	const char *account; /* the local user name */
+	const char *account;  /* the local user name */
 	const char *location; /* NULL or "": "console" */
 	const char *service;
 	const char *tty;
@@ -100,7 +100,7 @@ void wo_audit_settings_from(const struct wo_config *cfg, bool have_key,
 			    struct wo_audit_settings *out);
 
 typedef void (*wo_audit_log_fn)(void *ctx, int priority, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Records a decision: appended to the spool in `spool_dir`, or one syslog
  * line "audit: {json}" at LOG_INFO through `log`, or nothing (audit =

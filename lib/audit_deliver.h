@@ -23,9 +23,9 @@
 struct wo_audit_flush_report {
 	unsigned long sent;
 	unsigned long rejected;
-	unsigned long left;	    /* still spooled after the run */
-	bool busy;		    /* another deliverer holds the lock */
-	struct wo_error stop;	    /* why the batch stopped (kind NONE: it did not) */
+	unsigned long left;   /* still spooled after the run */
+	bool busy;	      /* another deliverer holds the lock */
+	struct wo_error stop; /* why the batch stopped (kind NONE: it did not) */
 };
 
 /* Called for each rejected event, with its file name and WorkOS's reason. */

@@ -342,8 +342,7 @@ oom:
 	return wo_error_set(err, WO_ERR_SYSTEM, "out of memory");
 }
 
-int wo_audit_spool_read(int dirfd, const char *name, char **buf, size_t *len,
-			struct wo_error *err)
+int wo_audit_spool_read(int dirfd, const char *name, char **buf, size_t *len, struct wo_error *err)
 {
 	char *b = malloc(WO_AUDIT_EVENT_MAX + 2);
 	size_t got = 0;
@@ -376,8 +375,9 @@ int wo_audit_spool_read(int dirfd, const char *name, char **buf, size_t *len,
 	close(fd);
 	if (got == 0 || got > WO_AUDIT_EVENT_MAX || memchr(b, '\0', got) != NULL) {
 		free(b);
-		return wo_error_set(err, WO_ERR_SYSTEM, "audit event %s is empty, too large or "
-							"not text",
+		return wo_error_set(err, WO_ERR_SYSTEM,
+				    "audit event %s is empty, too large or "
+				    "not text",
 				    name);
 	}
 	b[got] = '\0';
@@ -395,8 +395,7 @@ int wo_audit_spool_remove(int dirfd, const char *name, struct wo_error *err)
 	return 0;
 }
 
-int wo_audit_spool_reject(int dirfd, const char *name, const char *reason,
-			  struct wo_error *err)
+int wo_audit_spool_reject(int dirfd, const char *name, const char *reason, struct wo_error *err)
 {
 	char why[WO_AUDIT_NAME_LEN + 16], text[1024];
 	int rfd, fd, rc = -1;

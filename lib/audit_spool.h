@@ -64,15 +64,13 @@ int wo_audit_spool_list(int dirfd, char ***names, size_t *n, struct wo_error *er
 void wo_audit_spool_names_free(char **names, size_t n);
 
 /* Reads one event (at most WO_AUDIT_EVENT_MAX bytes); *buf for free. */
-int wo_audit_spool_read(int dirfd, const char *name, char **buf, size_t *len,
-			struct wo_error *err);
+int wo_audit_spool_read(int dirfd, const char *name, char **buf, size_t *len, struct wo_error *err);
 
 /* Removes a delivered event (and fsyncs the directory). */
 int wo_audit_spool_remove(int dirfd, const char *name, struct wo_error *err);
 
 /* Moves an event WorkOS refused to rejected/, with NAME.reason. */
-int wo_audit_spool_reject(int dirfd, const char *name, const char *reason,
-			  struct wo_error *err);
+int wo_audit_spool_reject(int dirfd, const char *name, const char *reason, struct wo_error *err);
 
 /* Takes the delivery lock (LOCK_EX | LOCK_NB on dirfd, a few short
  * retries).  1 when taken, 0 when another deliverer holds it, -1 on error. */

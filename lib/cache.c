@@ -58,8 +58,8 @@ void wo_cache_user_info_free(struct wo_cache_user_info *info)
 	free(info);
 }
 
-int wo_cache_find_user(const struct wo_cache *c, const char *name,
-		       struct wo_cache_user_info **out, struct wo_error *err)
+int wo_cache_find_user(const struct wo_cache *c, const char *name, struct wo_cache_user_info **out,
+		       struct wo_error *err)
 {
 	struct wo_cache_user_info *info;
 	struct wo_cache_uview v;
@@ -209,9 +209,8 @@ static int verify_map(const struct wo_cache_map *m, struct wo_error *err)
 			struct wo_cache_gview g;
 
 			if (wo_cache_group_by_gid(m, v.gids[k], &g) != 1)
-				return wo_error_set(err, WO_ERR_DECODE,
-						    "user %s: unknown group %u", v.name,
-						    (unsigned)v.gids[k]);
+				return wo_error_set(err, WO_ERR_DECODE, "user %s: unknown group %u",
+						    v.name, (unsigned)v.gids[k]);
 		}
 		gid_entries += v.n_gids;
 	}

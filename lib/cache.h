@@ -63,8 +63,8 @@ struct wo_cache_user_info {
 
 /* Returns 1 and an allocated *out (free with wo_cache_user_info_free), 0 when
  * there is no such user, -1 with err filled when the file is corrupt. */
-int wo_cache_find_user(const struct wo_cache *c, const char *name,
-		       struct wo_cache_user_info **out, struct wo_error *err);
+int wo_cache_find_user(const struct wo_cache *c, const char *name, struct wo_cache_user_info **out,
+		       struct wo_error *err);
 void wo_cache_user_info_free(struct wo_cache_user_info *info);
 
 /* The generation written in the header. */

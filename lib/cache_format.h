@@ -79,16 +79,16 @@
 #define WO_CACHE_DEFAULT_PATH WO_CACHEDIR "/" WO_CACHE_FILE_NAME
 
 /* Limits the writer enforces; the reader relies only on bounds checks. */
-#define WO_CACHE_MAX_ENTRIES (1u << 24) /* users, groups */
-#define WO_CACHE_MAX_SLOTS   (1u << 26)
-#define WO_CACHE_MAX_MEMBERS (1u << 20) /* per group */
-#define WO_CACHE_MAX_GIDS    65535	/* supplementary groups per user */
-#define WO_CACHE_GECOS_MAX   255
-#define WO_CACHE_PATH_MAX    1024 /* home dir, shell */
-#define WO_CACHE_ID_MAX	     64	  /* WorkOS user id */
-#define WO_CACHE_RECORDS_MAX ((uint64_t)UINT32_MAX * 8) /* what a ref addresses */
-#define WO_CACHE_SHARED_MAX  64 /* header.home, header.shell, NUL included */
-#define WO_CACHE_CELL_TEXT   44
+#define WO_CACHE_MAX_ENTRIES  (1u << 24) /* users, groups */
+#define WO_CACHE_MAX_SLOTS    (1u << 26)
+#define WO_CACHE_MAX_MEMBERS  (1u << 20) /* per group */
+#define WO_CACHE_MAX_GIDS     65535	 /* supplementary groups per user */
+#define WO_CACHE_GECOS_MAX    255
+#define WO_CACHE_PATH_MAX     1024			 /* home dir, shell */
+#define WO_CACHE_ID_MAX	      64			 /* WorkOS user id */
+#define WO_CACHE_RECORDS_MAX  ((uint64_t)UINT32_MAX * 8) /* what a ref addresses */
+#define WO_CACHE_SHARED_MAX   64 /* header.home, header.shell, NUL included */
+#define WO_CACHE_CELL_TEXT    44
 #define WO_CACHE_CELL_NO_GIDS 0xff
 
 struct wo_cache_header {
@@ -159,8 +159,8 @@ struct wo_cache_ucell {
 	uint32_t gid;
 	uint8_t name_len; /* 0: only tag and ref are set; read the record */
 	uint8_t gecos_len;
-	uint8_t n_gids;			/* WO_CACHE_CELL_NO_GIDS: in the record only */
-	uint8_t reserved;		/* 0 */
+	uint8_t n_gids;		       /* WO_CACHE_CELL_NO_GIDS: in the record only */
+	uint8_t reserved;	       /* 0 */
 	char text[WO_CACHE_CELL_TEXT]; /* name, NUL, gecos, NUL, then from the next
 					* multiple of 4 n_gids uint32_t
 					* supplementary gids; zero after */

@@ -21,7 +21,7 @@ struct wo_cache_map {
 	const struct wo_cache_header *h;
 	const struct wo_cache_ucell *ix_uname, *ix_uid;
 	const struct wo_cache_slot *ix_gname, *ix_gid;
-	uint32_t home_len, shell_len; /* of h->home, h->shell */
+	uint32_t home_len, shell_len;	/* of h->home, h->shell */
 	const uint32_t *users, *groups; /* record refs */
 	const uint8_t *records;
 	struct stat st;
@@ -77,8 +77,8 @@ static int check_header(struct wo_cache_map *m, struct wo_error *err)
 	    !section_ok(m->size, h->ix_gid_off, h->group_slots, sizeof(struct wo_cache_slot)) ||
 	    !section_ok(m->size, h->users_off, h->n_users, sizeof(uint32_t)) ||
 	    !section_ok(m->size, h->groups_off, h->n_groups, sizeof(uint32_t)) ||
-	    !section_ok(m->size, h->records_off, h->records_size, 1) ||
-	    (h->records_off & 7) != 0 || h->records_size > WO_CACHE_RECORDS_MAX)
+	    !section_ok(m->size, h->records_off, h->records_size, 1) || (h->records_off & 7) != 0 ||
+	    h->records_size > WO_CACHE_RECORDS_MAX)
 		return wo_error_set(err, WO_ERR_DECODE, "cache section out of bounds");
 
 	if (!shared_ok(h->home, &m->home_len) || !shared_ok(h->shell, &m->shell_len) ||
@@ -487,24 +487,24 @@ static bool name_key(const struct wo_cache_map *m, const char *name, size_t *len
  * MATCH, with `entry` and `ref` set, on each entry whose tag matches.  The
  * walk is bounded by the table size, so a hostile file with no empty slot
  * cannot loop forever. */
-#define PROBE(ix, slots, hash, MATCH)                                                             \
-	do {                                                                                      \
-		uint32_t tag_ = (uint32_t)((hash) >> 32);                                         \
-		uint32_t pos_ = wo_cache_probe_start((hash), (slots));                            \
-		/* A hit probes two entries on average, the second often on the                   \
-		 * next cache line: ask for it now. */                                            \
-		__builtin_prefetch(&(ix)[wo_cache_probe_next(pos_, (slots))]);                    \
-		for (uint32_t n_ = 0; n_ < (slots);                                               \
-		     n_++, pos_ = wo_cache_probe_next(pos_, (slots))) {                           \
-			const __typeof__(*(ix)) *entry = &(ix)[pos_];                             \
-			uint32_t ref = entry->ref;                                                \
-			if (ref == 0)                                                             \
-				return 0;                                                         \
-			if (entry->tag != tag_)                                                   \
-				continue;                                                         \
-			MATCH                                                                     \
-		}                                                                                 \
-		return 0;                                                                         \
+#define PROBE(ix, slots, hash, MATCH)                                                              \
+	do {                                                                                       \
+		uint32_t tag_ = (uint32_t)((hash) >> 32);                                          \
+		uint32_t pos_ = wo_cache_probe_start((hash), (slots));                             \
+		/* A hit probes two entries on average, the second often on the                    \
+		 * next cache line: ask for it now. */                                             \
+		__builtin_prefetch(&(ix)[wo_cache_probe_next(pos_, (slots))]);                     \
+		for (uint32_t n_ = 0; n_ < (slots);                                                \
+		     n_++, pos_ = wo_cache_probe_next(pos_, (slots))) {                            \
+			const __typeof__(*(ix)) *entry = &(ix)[pos_];                              \
+			uint32_t ref = entry->ref;                                                 \
+			if (ref == 0)                                                              \
+				return 0;                                                          \
+			if (entry->tag != tag_)                                                    \
+				continue;                                                          \
+			MATCH                                                                      \
+		}                                                                                  \
+		return 0;                                                                          \
 	} while (0)
 
 int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct wo_cache_uview *v)
@@ -534,8 +534,7 @@ int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_c
 	});
 }
 
-int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
-			   struct wo_cache_gview *v)
+int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name, struct wo_cache_gview *v)
 {
 	size_t len;
 	uint64_t h;
@@ -565,16 +564,16 @@ int wo_cache_group_by_gid(const struct wo_cache_map *m, uint32_t gid, struct wo_
 void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview *v)
 {
 	*v = (struct wo_cache_pwview){
-		.name = u->name,
-		.gecos = u->gecos,
-		.dir = u->dir,
-		.shell = u->shell,
-		.name_len = u->name_len,
-		.gecos_len = u->gecos_len,
-		.dir_len = u->dir_len,
-		.shell_len = u->shell_len,
-		.uid = u->uid,
-		.gid = u->gid,
+	    .name = u->name,
+	    .gecos = u->gecos,
+	    .dir = u->dir,
+	    .shell = u->shell,
+	    .name_len = u->name_len,
+	    .gecos_len = u->gecos_len,
+	    .dir_len = u->dir_len,
+	    .shell_len = u->shell_len,
+	    .uid = u->uid,
+	    .gid = u->gid,
 	};
 }
 
@@ -590,17 +589,17 @@ static int cell_view(const struct wo_cache_map *m, const struct wo_cache_ucell *
 	    c->text[ln + 1 + lg] != '\0' || !wo_cache_field_is_valid(c->text + ln + 1, lg))
 		return -1;
 	*v = (struct wo_cache_pwview){
-		.name = c->text,
-		.gecos = c->text + ln + 1,
-		.dir = m->h->home,
-		.shell = m->h->shell,
-		.name_len = ln,
-		.gecos_len = lg,
-		.dir_len = m->home_len,
-		.shell_len = m->shell_len,
-		.uid = c->uid,
-		.gid = c->gid,
-		.dir_then_name = true,
+	    .name = c->text,
+	    .gecos = c->text + ln + 1,
+	    .dir = m->h->home,
+	    .shell = m->h->shell,
+	    .name_len = ln,
+	    .gecos_len = lg,
+	    .dir_len = m->home_len,
+	    .shell_len = m->shell_len,
+	    .uid = c->uid,
+	    .gid = c->gid,
+	    .dir_then_name = true,
 	};
 	return 1;
 }

@@ -45,10 +45,10 @@ struct wo_cache_source {
 	struct timespec mtim, ctim;
 };
 
-#define WO_CACHE_SOURCE_INIT(p, ms)                                                               \
-	{                                                                                         \
-		.path = (p), .interval_ms = (ms), .owner = 0,                                     \
-		.lock = PTHREAD_MUTEX_INITIALIZER, .cur = NULL, .checked = false,                 \
+#define WO_CACHE_SOURCE_INIT(p, ms)                                                                \
+	{                                                                                          \
+		.path = (p), .interval_ms = (ms), .owner = 0, .lock = PTHREAD_MUTEX_INITIALIZER,   \
+		.cur = NULL, .checked = false,                                                     \
 	}
 
 /* Returns a referenced map in *out, or -1 with errno set (ENOENT: no file;
@@ -106,8 +106,7 @@ uint32_t wo_cache_map_n_groups(const struct wo_cache_map *m);
 
 int wo_cache_user_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_uview *v);
 int wo_cache_group_at(const struct wo_cache_map *m, uint32_t i, struct wo_cache_gview *v);
-int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name,
-			  struct wo_cache_uview *v);
+int wo_cache_user_by_name(const struct wo_cache_map *m, const char *name, struct wo_cache_uview *v);
 int wo_cache_user_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_uview *v);
 int wo_cache_group_by_name(const struct wo_cache_map *m, const char *name,
 			   struct wo_cache_gview *v);
@@ -125,8 +124,7 @@ struct wo_cache_pwview {
 
 int wo_cache_passwd_by_name(const struct wo_cache_map *m, const char *name,
 			    struct wo_cache_pwview *v);
-int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid,
-			   struct wo_cache_pwview *v);
+int wo_cache_passwd_by_uid(const struct wo_cache_map *m, uint32_t uid, struct wo_cache_pwview *v);
 /* The same fields from a full view. */
 void wo_cache_pwview_from(const struct wo_cache_uview *u, struct wo_cache_pwview *v);
 

@@ -126,8 +126,8 @@ static uint64_t align8(uint64_t n)
 static uint64_t user_record_size(const struct wo_cache_user *x, uint32_t n_gids)
 {
 	return align8(sizeof(struct wo_cache_urec) + 4 * (uint64_t)n_gids + strlen(x->name) +
-		      strlen(x->gecos) + strlen(x->dir) + strlen(x->shell) +
-		      strlen(x->workos_id) + 5);
+		      strlen(x->gecos) + strlen(x->dir) + strlen(x->shell) + strlen(x->workos_id) +
+		      5);
 }
 
 static uint64_t group_record_size(const struct wo_cache_group *x)
@@ -151,14 +151,14 @@ static void put_user(uint8_t *p, const struct wo_cache_user *x, const uint32_t *
 	size_t ln = strlen(x->name), lg = strlen(x->gecos), ld = strlen(x->dir),
 	       ls = strlen(x->shell), li = strlen(x->workos_id);
 	struct wo_cache_urec r = {
-		.uid = x->uid,
-		.gid = x->gid,
-		.n_gids = (uint16_t)n_gids,
-		.dir_len = (uint16_t)ld,
-		.shell_len = (uint16_t)ls,
-		.name_len = (uint8_t)ln,
-		.gecos_len = (uint8_t)lg,
-		.id_len = (uint8_t)li,
+	    .uid = x->uid,
+	    .gid = x->gid,
+	    .n_gids = (uint16_t)n_gids,
+	    .dir_len = (uint16_t)ld,
+	    .shell_len = (uint16_t)ls,
+	    .name_len = (uint8_t)ln,
+	    .gecos_len = (uint8_t)lg,
+	    .id_len = (uint8_t)li,
 	};
 	char *s;
 
@@ -176,9 +176,9 @@ static void put_group(uint8_t *p, const struct wo_cache_group *x)
 {
 	size_t ln = strlen(x->name);
 	struct wo_cache_grec r = {
-		.gid = x->gid,
-		.n_members = (uint32_t)x->n_members,
-		.name_len = (uint8_t)ln,
+	    .gid = x->gid,
+	    .n_members = (uint32_t)x->n_members,
+	    .name_len = (uint8_t)ln,
 	};
 	char *s = (char *)p + sizeof(r), *members;
 
@@ -273,8 +273,8 @@ static int check_entries(const struct wo_cache_user *u, size_t nu, const struct 
 			return wo_error_set(err, WO_ERR_INVALID, "cache: invalid user name at %zu",
 					    i);
 		if (!id_ok(x->uid) || !id_ok(x->gid))
-			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid uid or gid",
-					    x->name);
+			return wo_error_set(err, WO_ERR_INVALID,
+					    "cache: user %s: invalid uid or gid", x->name);
 		if (!text_ok(x->gecos, WO_CACHE_GECOS_MAX, false))
 			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid gecos",
 					    x->name);
@@ -285,8 +285,8 @@ static int check_entries(const struct wo_cache_user *u, size_t nu, const struct 
 					    x->name);
 		if (x->workos_id == NULL ||
 		    !wo_cache_id_is_valid(x->workos_id, strlen(x->workos_id)))
-			return wo_error_set(err, WO_ERR_INVALID, "cache: user %s: invalid WorkOS id",
-					    x->name);
+			return wo_error_set(err, WO_ERR_INVALID,
+					    "cache: user %s: invalid WorkOS id", x->name);
 	}
 	for (size_t i = 0; i < ng; i++) {
 		if (!wo_name_is_valid(g[i].name))
@@ -343,8 +343,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 	n_gids = calloc(nu + 1, sizeof(*n_gids));
 	first = calloc(nu + 1, sizeof(*first));
 	gids = calloc(memberships + 1, sizeof(*gids));
-	if (!ix_uname || !ix_uid || !ix_gname || !ix_gid || !urefs || !grefs || !n_gids ||
-	    !first || !gids) {
+	if (!ix_uname || !ix_uid || !ix_gname || !ix_gid || !urefs || !grefs || !n_gids || !first ||
+	    !gids) {
 		wo_error_set(err, WO_ERR_SYSTEM, "cache: out of memory");
 		goto out;
 	}
@@ -354,7 +354,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 					wo_siphash24(h.hash_key, u[i].name, strlen(u[i].name)), i,
 					same_uname, u);
 		if (dup >= 0) {
-			wo_error_set(err, WO_ERR_INVALID, "cache: duplicate user name %s", u[i].name);
+			wo_error_set(err, WO_ERR_INVALID, "cache: duplicate user name %s",
+				     u[i].name);
 			goto out;
 		}
 		dup = ix_insert(ix_uid, h.user_slots, wo_cache_hash_id(h.hash_key, u[i].uid), i,
@@ -389,13 +390,14 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		for (size_t j = 0; j < g[i].n_members; j++) {
 			const char *mn = g[i].members[j];
 			int64_t ui = wo_name_is_valid(mn)
-					     ? find_user(ix_uname, h.user_slots, h.hash_key, u, mn)
-					     : -1;
+					 ? find_user(ix_uname, h.user_slots, h.hash_key, u, mn)
+					 : -1;
 
 			if (ui < 0) {
-				wo_error_set(err, WO_ERR_INVALID,
-					     "cache: group %s: member %zu is not a user of the cache",
-					     g[i].name, j);
+				wo_error_set(
+				    err, WO_ERR_INVALID,
+				    "cache: group %s: member %zu is not a user of the cache",
+				    g[i].name, j);
 				goto out;
 			}
 			if (first[ui] == i + 1) {
@@ -405,8 +407,8 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 			}
 			first[ui] = i + 1;
 			if (++n_gids[ui] > WO_CACHE_MAX_GIDS) {
-				wo_error_set(err, WO_ERR_INVALID, "cache: user %s is in too many groups",
-					     mn);
+				wo_error_set(err, WO_ERR_INVALID,
+					     "cache: user %s is in too many groups", mn);
 				goto out;
 			}
 		}
@@ -479,8 +481,7 @@ int wo_cache_write(const char *path, const struct wo_cache_user *u, size_t nu,
 		put_group(file + h.records_off + (uint64_t)(grefs[i] - 1) * 8, &g[i]);
 	/* Checksum with the checksum field still zero, as the reader expects. */
 	h.checksum = wo_siphash24(h.hash_key, file, h.file_size);
-	memcpy(file + offsetof(struct wo_cache_header, checksum), &h.checksum,
-	       sizeof(h.checksum));
+	memcpy(file + offsetof(struct wo_cache_header, checksum), &h.checksum, sizeof(h.checksum));
 
 	ret = wo_atomic_replace(path, file, h.file_size, 0644, err);
 	if (ret < 0)

@@ -41,7 +41,8 @@ __attribute__((format(printf, 2, 3))) static int fail(struct parse_ctx *ctx, con
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (ctx->line > 0)
-		return wo_error_set(ctx->err, WO_ERR_CONFIG, "%s:%u: %s", ctx->name, ctx->line, msg);
+		return wo_error_set(ctx->err, WO_ERR_CONFIG, "%s:%u: %s", ctx->name, ctx->line,
+				    msg);
 	return wo_error_set(ctx->err, WO_ERR_CONFIG, "%s: %s", ctx->name, msg);
 }
 
@@ -301,9 +302,10 @@ int wo_config_parse_roles(const char *list, char ***out, size_t *n_out, struct w
 		}
 		n++;
 		if (!is_valid_role_slug(roles[n - 1])) {
-			wo_error_set(err, WO_ERR_CONFIG,
-				     "invalid role slug \"%.64s\" (letters, digits, '-' and '_' only)",
-				     roles[n - 1]);
+			wo_error_set(
+			    err, WO_ERR_CONFIG,
+			    "invalid role slug \"%.64s\" (letters, digits, '-' and '_' only)",
+			    roles[n - 1]);
 			goto fail;
 		}
 	}
@@ -325,10 +327,10 @@ int wo_config_parse_qr(const char *value, enum wo_qr_mode *out)
 		const char *name;
 		enum wo_qr_mode mode;
 	} modes[] = {
-		{"auto", WO_QR_AUTO},
-		{"always", WO_QR_ALWAYS},
-		{"ascii", WO_QR_ASCII},
-		{"never", WO_QR_NEVER},
+	    {"auto", WO_QR_AUTO},
+	    {"always", WO_QR_ALWAYS},
+	    {"ascii", WO_QR_ASCII},
+	    {"never", WO_QR_NEVER},
 	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -339,7 +341,6 @@ int wo_config_parse_qr(const char *value, enum wo_qr_mode *out)
 	}
 	return -1;
 }
-
 
 static int parse_username_from(struct parse_ctx *ctx, struct wo_config *cfg, const char *value)
 {
@@ -420,41 +421,41 @@ enum key_id {
 };
 
 static const char *const key_names[K_COUNT] = {
-	[K_CLIENT_ID] = "client_id",
-	[K_ORGANIZATION_ID] = "organization_id",
-	[K_API_KEY_FILE] = "api_key_file",
-	[K_API_HOSTNAME] = "api_hostname",
-	[K_API_PORT] = "api_port",
-	[K_API_HTTPS] = "api_https",
-	[K_CA_FILE] = "ca_file",
-	[K_HTTP_TIMEOUT] = "http_timeout",
-	[K_USERNAME_FROM] = "username_from",
-	[K_ALLOWED_ROLES] = "allowed_roles",
-	[K_GROUP_PREFIX] = "group_prefix",
-	[K_MEMBER_GROUP] = "member_group",
-	[K_UID_MIN] = "uid_min",
-	[K_UID_MAX] = "uid_max",
-	[K_GID_MIN] = "gid_min",
-	[K_GID_MAX] = "gid_max",
-	[K_HOME_DIR] = "home_dir",
-	[K_SHELL] = "shell",
-	[K_DEVICE_TIMEOUT] = "device_timeout",
-	[K_DEVICE_MAX_PER_ADDRESS] = "device_max_pending_per_address",
-	[K_DEVICE_MAX_PER_HOST] = "device_max_pending_per_host",
-	[K_QR] = "qr",
-	[K_ALLOW_IMPERSONATION] = "allow_impersonation",
-	[K_TOKEN_ISSUER] = "token_issuer",
-	[K_ALLOW_TOTP_ENROLLMENT] = "allow_totp_enrollment",
-	[K_SNAPSHOT_SIGNING_KEY] = "snapshot_signing_key",
-	[K_SNAPSHOT_URL] = "snapshot_url",
-	[K_SNAPSHOT_PUBLIC_KEY] = "snapshot_public_key",
-	[K_SNAPSHOT_MAX_AGE] = "snapshot_max_age",
-	[K_FULL_SYNC_INTERVAL] = "full_sync_interval",
-	[K_AUDIT] = "audit",
-	[K_AUDIT_ACTION_AUTH_SUCCEEDED] = "audit_action_auth_succeeded",
-	[K_AUDIT_ACTION_AUTH_DENIED] = "audit_action_auth_denied",
-	[K_AUDIT_ACTION_ACCOUNT_DENIED] = "audit_action_account_denied",
-	[K_AUDIT_SPOOL_MAX_EVENTS] = "audit_spool_max_events",
+    [K_CLIENT_ID] = "client_id",
+    [K_ORGANIZATION_ID] = "organization_id",
+    [K_API_KEY_FILE] = "api_key_file",
+    [K_API_HOSTNAME] = "api_hostname",
+    [K_API_PORT] = "api_port",
+    [K_API_HTTPS] = "api_https",
+    [K_CA_FILE] = "ca_file",
+    [K_HTTP_TIMEOUT] = "http_timeout",
+    [K_USERNAME_FROM] = "username_from",
+    [K_ALLOWED_ROLES] = "allowed_roles",
+    [K_GROUP_PREFIX] = "group_prefix",
+    [K_MEMBER_GROUP] = "member_group",
+    [K_UID_MIN] = "uid_min",
+    [K_UID_MAX] = "uid_max",
+    [K_GID_MIN] = "gid_min",
+    [K_GID_MAX] = "gid_max",
+    [K_HOME_DIR] = "home_dir",
+    [K_SHELL] = "shell",
+    [K_DEVICE_TIMEOUT] = "device_timeout",
+    [K_DEVICE_MAX_PER_ADDRESS] = "device_max_pending_per_address",
+    [K_DEVICE_MAX_PER_HOST] = "device_max_pending_per_host",
+    [K_QR] = "qr",
+    [K_ALLOW_IMPERSONATION] = "allow_impersonation",
+    [K_TOKEN_ISSUER] = "token_issuer",
+    [K_ALLOW_TOTP_ENROLLMENT] = "allow_totp_enrollment",
+    [K_SNAPSHOT_SIGNING_KEY] = "snapshot_signing_key",
+    [K_SNAPSHOT_URL] = "snapshot_url",
+    [K_SNAPSHOT_PUBLIC_KEY] = "snapshot_public_key",
+    [K_SNAPSHOT_MAX_AGE] = "snapshot_max_age",
+    [K_FULL_SYNC_INTERVAL] = "full_sync_interval",
+    [K_AUDIT] = "audit",
+    [K_AUDIT_ACTION_AUTH_SUCCEEDED] = "audit_action_auth_succeeded",
+    [K_AUDIT_ACTION_AUTH_DENIED] = "audit_action_auth_denied",
+    [K_AUDIT_ACTION_ACCOUNT_DENIED] = "audit_action_account_denied",
+    [K_AUDIT_SPOOL_MAX_EVENTS] = "audit_spool_max_events",
 };
 
 /* Keys whose value may be empty; every other key needs a value. */
@@ -479,12 +480,12 @@ static uint32_t *id_field(struct wo_config *cfg, enum key_id k)
 
 /* An Audit Logs action name as the dashboard's event schemas take them
  * ("pam.auth.succeeded"): letters, digits, '.', '_', '-', at most 64. */
-static int parse_audit_action(struct parse_ctx *ctx, enum key_id k, const char *value,
-			      char **field)
+static int parse_audit_action(struct parse_ctx *ctx, enum key_id k, const char *value, char **field)
 {
 	if (strlen(value) > 64 || !all_chars_in(value, "._-"))
-		return fail(ctx, "%s must be an action name like pam.auth.denied "
-				 "(letters, digits, '.', '_', '-'; at most 64)",
+		return fail(ctx,
+			    "%s must be an action name like pam.auth.denied "
+			    "(letters, digits, '.', '_', '-'; at most 64)",
 			    key_names[k]);
 	return set_string(ctx, field, value);
 }
@@ -495,8 +496,8 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 
 	switch (k) {
 	case K_CLIENT_ID:
-		if (strncmp(value, "client_", 7) != 0 || value[7] == '\0' ||
-		    strlen(value) > 128 || !all_chars_in(value, "_"))
+		if (strncmp(value, "client_", 7) != 0 || value[7] == '\0' || strlen(value) > 128 ||
+		    !all_chars_in(value, "_"))
 			return fail(ctx, "client_id must look like client_01H...");
 		return set_string(ctx, &cfg->client_id, value);
 	case K_ORGANIZATION_ID:
@@ -596,8 +597,7 @@ static int apply_key(struct parse_ctx *ctx, struct wo_config *cfg, enum key_id k
 	case K_TOKEN_ISSUER:
 		return parse_issuer(ctx, cfg, value);
 	case K_ALLOW_TOTP_ENROLLMENT:
-		return parse_bool(ctx, "allow_totp_enrollment", value,
-				  &cfg->allow_totp_enrollment);
+		return parse_bool(ctx, "allow_totp_enrollment", value, &cfg->allow_totp_enrollment);
 	case K_SNAPSHOT_SIGNING_KEY:
 		return parse_absolute_path(ctx, "snapshot_signing_key", value,
 					   &cfg->snapshot_signing_key);

@@ -116,7 +116,6 @@ void wo_config_free_roles(char **roles);
 /* Parses auto|always|ascii|never; shared with the qr= module argument. */
 int wo_config_parse_qr(const char *value, enum wo_qr_mode *out);
 
-
 /* Expands home_dir for a user name (only %u and %% are defined). */
 char *wo_config_home_for(const struct wo_config *cfg, const char *user);
 

@@ -191,7 +191,8 @@ static int user_from(struct json_object *o, const char *what, struct wo_user *u,
 	    wo_json_bool(o, what, "email_verified", 0, false, &u->email_verified, err) != 0 ||
 	    person_text(o, what, "first_name", &u->first_name, &u->names_cleaned, err) != 0 ||
 	    person_text(o, what, "last_name", &u->last_name, &u->names_cleaned, err) != 0 ||
-	    wo_json_string(o, what, "external_id", 0, WO_PERSON_NAME_MAX, &u->external_id, err) != 0 ||
+	    wo_json_string(o, what, "external_id", 0, WO_PERSON_NAME_MAX, &u->external_id, err) !=
+		0 ||
 	    metadata_from(o, what, u, err) != 0)
 		return -1;
 	/* The spec requires email; older SDK types make it optional, so its
@@ -249,7 +250,8 @@ static int factor_fields(struct json_object *o, const char *what, struct wo_fact
 	if (*totp == NULL)
 		return 0;
 	snprintf(name, sizeof(name), "%s.totp", what);
-	if (wo_json_string(*totp, name, "issuer", 0, WO_PERSON_NAME_MAX, &f->totp_issuer, err) != 0 ||
+	if (wo_json_string(*totp, name, "issuer", 0, WO_PERSON_NAME_MAX, &f->totp_issuer, err) !=
+		0 ||
 	    wo_json_string(*totp, name, "user", 0, WO_EMAIL_MAX, &f->totp_user, err) != 0)
 		return -1;
 	return 0;
@@ -513,8 +515,7 @@ static int authentication_from(struct json_object *o, const char *what, struct w
 	if (!bearer)
 		return wo_error_set(err, WO_ERR_DECODE,
 				    "%s: field \"token_type\" is not \"Bearer\"", what);
-	if (wo_json_int(o, what, "expires_in", 0, 0, WO_TOKEN_LIFE_MAX, 0, &expires_in,
-			err) != 0 ||
+	if (wo_json_int(o, what, "expires_in", 0, 0, WO_TOKEN_LIFE_MAX, 0, &expires_in, err) != 0 ||
 	    wo_json_id(o, what, "organization_id", "org_", 0, &a->organization_id, err) != 0 ||
 	    wo_json_string(o, what, "access_token", REQ | SECRET | TOKEN, WO_ACCESS_TOKEN_MAX,
 			   &a->access_token, err) != 0 ||

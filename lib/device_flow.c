@@ -70,7 +70,7 @@ int wo_device_login(struct wo_client *c, unsigned timeout, const struct wo_devic
 	if (da.expires_in > 0 && (unsigned)da.expires_in < timeout)
 		timeout = (unsigned)da.expires_in;
 	deadline = started + timeout;
-	interval = da.interval <= 0		  ? WO_INTERVAL_DEFAULT
+	interval = da.interval <= 0		? WO_INTERVAL_DEFAULT
 		   : da.interval > MAX_INTERVAL ? MAX_INTERVAL
 						: (unsigned)da.interval;
 

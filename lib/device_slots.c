@@ -172,8 +172,8 @@ static int lock_rundir(int dirfd, const char *dir, struct wo_error *err)
 	int fd;
 	long waited = 0;
 
-	fd = openat(dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-		    0600);
+	fd = openat(dirfd, LOCK_NAME,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return wo_error_set(err, WO_ERR_SYSTEM, "cannot open %s/%s: %s", dir, LOCK_NAME,
 				    strerror(errno));
@@ -377,7 +377,8 @@ int wo_device_slot_take(const char *dir, const char *user, const char *rhost,
 	local = strcmp(key, "local") == 0;
 	now = boottime_ms();
 	if (now < 0)
-		return wo_error_set(err, WO_ERR_SYSTEM, "cannot read the clock: %s", strerror(errno));
+		return wo_error_set(err, WO_ERR_SYSTEM, "cannot read the clock: %s",
+				    strerror(errno));
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -392,20 +393,23 @@ int wo_device_slot_take(const char *dir, const char *user, const char *rhost,
 	if (scan(s->dirfd, dir, user, key, now, &c, err) != 0)
 		goto out;
 	if (c.user >= 1) {
-		refuse(err, "another login as %s is already waiting for its WorkOS code to be "
-			    "approved; try again when it has ended",
+		refuse(err,
+		       "another login as %s is already waiting for its WorkOS code to be "
+		       "approved; try again when it has ended",
 		       user);
 		goto out;
 	}
 	if (!local && c.address >= lim->per_address) {
-		refuse(err, "%u logins from %s are already waiting for WorkOS codes to be "
-			    "approved; try again when one has ended",
+		refuse(err,
+		       "%u logins from %s are already waiting for WorkOS codes to be "
+		       "approved; try again when one has ended",
 		       c.address, key);
 		goto out;
 	}
 	if (c.host >= lim->per_host) {
-		refuse(err, "%u logins on this machine are already waiting for WorkOS codes to "
-			    "be approved; try again in a few minutes",
+		refuse(err,
+		       "%u logins on this machine are already waiting for WorkOS codes to "
+		       "be approved; try again in a few minutes",
 		       c.host);
 		goto out;
 	}
@@ -429,9 +433,9 @@ int wo_device_slot_take_config(const struct wo_config *cfg, const char *user, co
 			       struct wo_device_slot **out, struct wo_error *err)
 {
 	struct wo_device_limits lim = {
-		.per_address = cfg->device_max_per_address,
-		.per_host = cfg->device_max_per_host,
-		.hold = cfg->device_timeout + cfg->http_timeout + WO_DEVICE_HOLD_MARGIN,
+	    .per_address = cfg->device_max_per_address,
+	    .per_host = cfg->device_max_per_host,
+	    .hold = cfg->device_timeout + cfg->http_timeout + WO_DEVICE_HOLD_MARGIN,
 	};
 
 	return wo_device_slot_take(WO_RUNDIR, user, rhost, &lim, out, err);

@@ -33,22 +33,25 @@ enum wo_err_kind {
 
 struct wo_error {
 	enum wo_err_kind kind;
-	long http_status;		 /* 0 when no HTTP answer was read */
-	char code[WO_ERROR_CODE_MAX];	 /* API error code, e.g. "invalid_credentials" */
+	long http_status;		/* 0 when no HTTP answer was read */
+	char code[WO_ERROR_CODE_MAX];	/* API error code, e.g. "invalid_credentials" */
 	char message[WO_ERROR_MSG_MAX]; /* for humans; never holds a secret */
 };
 
-#define WO_ERROR_INIT {.kind = WO_ERR_NONE}
+#define WO_ERROR_INIT                                                                              \
+	{                                                                                          \
+		.kind = WO_ERR_NONE                                                                \
+	}
 
 /* Sets kind and a printf-style message and clears http_status and code;
  * returns -1 so callers can write `return wo_error_set(err, ...);`.
  * err may be NULL.  Do not pass err->message as an argument. */
 int wo_error_set(struct wo_error *err, enum wo_err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with context ("fetching JWKS: ..."). */
 int wo_error_prefix(struct wo_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void wo_error_clear(struct wo_error *err);
 

@@ -421,8 +421,8 @@ static int transport_error(struct wo_http *h, CURLcode rc, struct wo_error *err)
 	const char *detail = h->curl_error[0] ? h->curl_error : curl_easy_strerror(rc);
 
 	if (h->too_big)
-		return wo_error_set(err, WO_ERR_HTTP, "response from WorkOS is larger than %zu bytes",
-				    h->max_body);
+		return wo_error_set(err, WO_ERR_HTTP,
+				    "response from WorkOS is larger than %zu bytes", h->max_body);
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
@@ -433,8 +433,7 @@ static int transport_error(struct wo_http *h, CURLcode rc, struct wo_error *err)
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
-		return wo_error_set(err, WO_ERR_TLS, "TLS with %s failed: %s", h->base_url,
-				    detail);
+		return wo_error_set(err, WO_ERR_TLS, "TLS with %s failed: %s", h->base_url, detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		return wo_error_set(err, WO_ERR_NETWORK, "WorkOS at %s did not answer in time",
 				    h->base_url);

@@ -18,8 +18,8 @@
 
 #define HEADER	   "workos-idmap 2\n"
 #define HEADER_V1  "workos-idmap 1\n" /* read, never written: a map without names */
-#define NUMBER_MAX 4294967294u /* (uid_t)-1 means "no id" to the kernel */
-#define NOBODY16   65535u      /* (uint16_t)-1: "no id" to 16-bit interfaces */
+#define NUMBER_MAX 4294967294u	      /* (uid_t)-1 means "no id" to the kernel */
+#define NOBODY16   65535u	      /* (uint16_t)-1: "no id" to 16-bit interfaces */
 
 enum state {
 	S_RECORDED,  /* read from the file */
@@ -32,8 +32,8 @@ struct entry {
 	char *key;
 	uint32_t number; /* 0 until allocated; always 0 for a name */
 	uint32_t preferred;
-	uint32_t link;	 /* user: its name's entry + 1; name: its owner's entry + 1 */
-	char *owner;	 /* name, while parsing: the owner's user id as written */
+	uint32_t link; /* user: its name's entry + 1; name: its owner's entry + 1 */
+	char *owner;   /* name, while parsing: the owner's user id as written */
 	unsigned char kind;
 	unsigned char state;
 	bool local_clash; /* recorded number now used by a local account */
@@ -545,7 +545,8 @@ static int allocate_names(struct wo_idmap *m)
 		struct entry *u = &m->v[p->user];
 		size_t index;
 
-		if (u->link != 0 || u->number == 0 || find_key(m, WO_IDMAP_NAME, p->name) != SIZE_MAX)
+		if (u->link != 0 || u->number == 0 ||
+		    find_key(m, WO_IDMAP_NAME, p->name) != SIZE_MAX)
 			continue;
 		if (add_entry(m, WO_IDMAP_NAME, p->name, strlen(p->name), 0, S_NEW, &index) != 0)
 			return -1;

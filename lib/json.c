@@ -509,8 +509,9 @@ int wo_json_id(struct json_object *obj, const char *what, const char *field, con
 	if (strncmp(*out, prefix, plen) != 0 || (*out)[plen] == '\0') {
 		free(*out);
 		*out = NULL;
-		return wo_error_set(err, WO_ERR_DECODE, "%s: field \"%s\" is not a %s... identifier",
-				    what, field, prefix);
+		return wo_error_set(err, WO_ERR_DECODE,
+				    "%s: field \"%s\" is not a %s... identifier", what, field,
+				    prefix);
 	}
 	return 0;
 }
@@ -540,8 +541,8 @@ int wo_json_int(struct json_object *obj, const char *what, const char *field, in
 	return 0;
 }
 
-int wo_json_bool(struct json_object *obj, const char *what, const char *field, int flags,
-		 bool dflt, bool *out, struct wo_error *err)
+int wo_json_bool(struct json_object *obj, const char *what, const char *field, int flags, bool dflt,
+		 bool *out, struct wo_error *err)
 {
 	struct json_object *value;
 	int rc;

@@ -28,9 +28,9 @@ enum {
 	WO_JSON_REQUIRED = 1 << 0, /* absent or null is an error */
 	WO_JSON_SECRET = 1 << 1,   /* a token or code: wiped on error, never quoted */
 	/* What characters a string may hold (one of these, default TEXT). */
-	WO_JSON_TEXT = 0,	   /* valid UTF-8 without control characters */
-	WO_JSON_TOKEN = 1 << 2,	   /* printable ASCII only (0x21-0x7e) */
-	WO_JSON_IDENT = 1 << 3,	   /* [A-Za-z0-9_.-] only: ids, slugs, codes */
+	WO_JSON_TEXT = 0,	/* valid UTF-8 without control characters */
+	WO_JSON_TOKEN = 1 << 2, /* printable ASCII only (0x21-0x7e) */
+	WO_JSON_IDENT = 1 << 3, /* [A-Za-z0-9_.-] only: ids, slugs, codes */
 };
 
 /* Parses text[0..len) which must hold one JSON object.  *out is a new
@@ -55,8 +55,8 @@ int wo_json_int(struct json_object *obj, const char *what, const char *field, in
 		int64_t min, int64_t max, int64_t dflt, int64_t *out, struct wo_error *err);
 
 /* obj[field] as a boolean; `dflt` when optional and absent or null. */
-int wo_json_bool(struct json_object *obj, const char *what, const char *field, int flags,
-		 bool dflt, bool *out, struct wo_error *err);
+int wo_json_bool(struct json_object *obj, const char *what, const char *field, int flags, bool dflt,
+		 bool *out, struct wo_error *err);
 
 /* obj[field] as an object or array, borrowed (no new reference).  Optional
  * and absent or null: *out = NULL.  Arrays longer than max_items fail. */

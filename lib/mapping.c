@@ -80,8 +80,8 @@ int wo_map_username(const struct wo_config *cfg, const struct wo_map_input *in,
 	return 0;
 }
 
-int wo_map_role_group(const struct wo_config *cfg, const char *role_slug,
-		      char out[WO_NAME_MAX + 1], struct wo_error *err)
+int wo_map_role_group(const struct wo_config *cfg, const char *role_slug, char out[WO_NAME_MAX + 1],
+		      struct wo_error *err)
 {
 	size_t plen = strlen(cfg->group_prefix);
 	size_t slen = role_slug ? strlen(role_slug) : 0;

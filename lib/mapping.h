@@ -40,7 +40,7 @@ int wo_map_username(const struct wo_config *cfg, const struct wo_map_input *in,
 
 /* The name of the group for a role slug: group_prefix + slug, lowercased and
  * validated the same way. */
-int wo_map_role_group(const struct wo_config *cfg, const char *role_slug,
-		      char out[WO_NAME_MAX + 1], struct wo_error *err);
+int wo_map_role_group(const struct wo_config *cfg, const char *role_slug, char out[WO_NAME_MAX + 1],
+		      struct wo_error *err);
 
 #endif

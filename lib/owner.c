@@ -41,7 +41,8 @@ static int read_trusted(const char *path, const char *what, size_t max, char **o
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
-		return wo_error_set(err, WO_ERR_SYSTEM, "cannot open %s: %s", name, strerror(errno));
+		return wo_error_set(err, WO_ERR_SYSTEM, "cannot open %s: %s", name,
+				    strerror(errno));
 	if (wo_file_check_trusted(fd, name, 0, err) != 0)
 		goto out;
 	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > max) {

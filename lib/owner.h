@@ -52,8 +52,8 @@ enum wo_owner_kind {
 struct wo_owner {
 	enum wo_owner_kind kind;
 	char user_id[WO_CACHE_ID_MAX + 1]; /* "" for WO_OWNER_NONE */
-	bool unsure; /* after an error: the refused bindings file names the
-			account (or cannot be read), so it may be WorkOS's */
+	bool unsure;			   /* after an error: the refused bindings file names the
+					      account (or cannot be read), so it may be WorkOS's */
 };
 
 /* Where the answer comes from; tests point these elsewhere. */

@@ -42,12 +42,13 @@ int wo_file_check_trusted(int fd, const char *what, int secret, struct wo_error 
 	if (!S_ISREG(st.st_mode))
 		return wo_error_set(err, WO_ERR_CONFIG, "%s is not a regular file", what);
 	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return wo_error_set(err, WO_ERR_CONFIG, "%s must be owned by root (owner is uid %u)",
-				    what, (unsigned)st.st_uid);
+		return wo_error_set(err, WO_ERR_CONFIG,
+				    "%s must be owned by root (owner is uid %u)", what,
+				    (unsigned)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return wo_error_set(err, WO_ERR_CONFIG,
-				    "%s is writable by group or others (mode %04o); refusing it", what,
-				    (unsigned)(st.st_mode & 07777));
+				    "%s is writable by group or others (mode %04o); refusing it",
+				    what, (unsigned)(st.st_mode & 07777));
 	if (secret && (st.st_mode & (S_IRGRP | S_IROTH)))
 		return wo_error_set(err, WO_ERR_CONFIG,
 				    "%s is readable by group or others (mode %04o); "
@@ -56,8 +57,7 @@ int wo_file_check_trusted(int fd, const char *what, int secret, struct wo_error 
 	return 0;
 }
 
-int wo_read_upto(int fd, char *buf, size_t cap, size_t *len, const char *what,
-		 struct wo_error *err)
+int wo_read_upto(int fd, char *buf, size_t cap, size_t *len, const char *what, struct wo_error *err)
 {
 	*len = 0;
 	while (*len < cap) {

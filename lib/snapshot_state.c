@@ -108,7 +108,8 @@ int wo_snapshot_state_load(const char *path, struct wo_snapshot_state *out, stru
 		*sp++ = '\0';
 		if (strcmp(line, "serial") == 0) {
 			bit = F_SERIAL;
-			ok = wo_parse_u64(sp, strlen(sp), UINT64_MAX, &out->serial) && out->serial > 0;
+			ok = wo_parse_u64(sp, strlen(sp), UINT64_MAX, &out->serial) &&
+			     out->serial > 0;
 		} else if (strcmp(line, "created") == 0) {
 			bit = F_CREATED;
 			ok = wo_parse_u64(sp, strlen(sp), INT64_MAX, &v);
@@ -218,7 +219,8 @@ int wo_publish_serial_load(const char *path, uint64_t *serial, struct wo_error *
 	    memcmp(text + ml, "serial ", 7) == 0 && text[len - 1] == '\n') {
 		text[len - 1] = '\0';
 		if (strchr(text + ml, '\n') == NULL &&
-		    wo_parse_u64(text + ml + 7, strlen(text + ml + 7), UINT64_MAX - 1, serial) && *serial > 0) {
+		    wo_parse_u64(text + ml + 7, strlen(text + ml + 7), UINT64_MAX - 1, serial) &&
+		    *serial > 0) {
 			free(text);
 			return 1;
 		}

@@ -29,8 +29,8 @@ const char *wo_pam_mode_name(enum wo_pam_mode mode)
 	return "?";
 }
 
-int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args *out, wo_pam_warn_fn warn,
-		      void *warn_ctx, struct wo_error *err)
+int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args *out,
+		      wo_pam_warn_fn warn, void *warn_ctx, struct wo_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->config_path = WO_DEFAULT_CONFIG_PATH;
@@ -60,9 +60,9 @@ int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args
 			} else if (strcmp(v, "totp") == 0) {
 				out->mode = WO_PAM_MODE_TOTP;
 			} else {
-				wo_error_set(err, WO_ERR_CONFIG,
-					     "mode= must be device, password or totp, got \"%.64s\"",
-					     v);
+				wo_error_set(
+				    err, WO_ERR_CONFIG,
+				    "mode= must be device, password or totp, got \"%.64s\"", v);
 				goto fail;
 			}
 		} else if ((v = skip_prefix(arg, "require_role=")) != NULL) {
@@ -74,9 +74,9 @@ int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args
 			}
 		} else if ((v = skip_prefix(arg, "qr=")) != NULL) {
 			if (wo_config_parse_qr(v, &out->qr) != 0) {
-				wo_error_set(err, WO_ERR_CONFIG,
-					     "qr= must be auto, always, ascii or never, got \"%.64s\"",
-					     v);
+				wo_error_set(
+				    err, WO_ERR_CONFIG,
+				    "qr= must be auto, always, ascii or never, got \"%.64s\"", v);
 				goto fail;
 			}
 			out->qr_set = true;

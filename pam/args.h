@@ -5,8 +5,8 @@
  * mode=device|password|totp, require_role=a,b, qr=auto|always|ascii|never,
  * debug; PAM_SILENT (no remarks to the person: informational messages
  * and the text around a prompt; prompts, what is needed to answer them and
- * why a login was refused still go out; syslog is never silenced) and PAM_DISALLOW_NULL_AUTHTOK (an empty
- * password or one-time code is refused without a word to WorkOS).
+ * why a login was refused still go out; syslog is never silenced) and PAM_DISALLOW_NULL_AUTHTOK (an
+ * empty password or one-time code is refused without a word to WorkOS).
  *
  * Unknown arguments are reported through `warn` and ignored, as PAM
  * modules do.  A known argument with an invalid value is an error: the
@@ -36,15 +36,15 @@ struct wo_pam_args {
 	bool qr_set; /* qr= given: overrides the config file */
 	enum wo_qr_mode qr;
 	bool debug;
-	bool silent;	      /* PAM_SILENT */
-	bool disallow_null;   /* PAM_DISALLOW_NULL_AUTHTOK */
+	bool silent;	    /* PAM_SILENT */
+	bool disallow_null; /* PAM_DISALLOW_NULL_AUTHTOK */
 };
 
 typedef void (*wo_pam_warn_fn)(void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
-int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args *out, wo_pam_warn_fn warn,
-		      void *warn_ctx, struct wo_error *err);
+int wo_pam_args_parse(int flags, int argc, const char **argv, struct wo_pam_args *out,
+		      wo_pam_warn_fn warn, void *warn_ctx, struct wo_error *err);
 
 void wo_pam_args_clear(struct wo_pam_args *args);
 

@@ -73,8 +73,8 @@ int wo_conv_prompt(pam_handle_t *pamh, const char *info, const char *prompt, boo
 	if (info != NULL)
 		msgs[n++] = (struct pam_message){.msg_style = PAM_TEXT_INFO, .msg = info};
 	msgs[n++] = (struct pam_message){
-		.msg_style = echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF,
-		.msg = prompt,
+	    .msg_style = echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF,
+	    .msg = prompt,
 	};
 	rc = converse(pamh, msgs, n, &resp);
 	if (rc != PAM_SUCCESS) {

@@ -127,11 +127,11 @@ void wo_pam_device_ui_init(struct wo_pam_device_ui *ui, pam_handle_t *pamh, cons
 			   enum wo_qr_mode qr, struct wo_device_ui *callbacks)
 {
 	*ui = (struct wo_pam_device_ui){
-		.pamh = pamh,
-		.user = user,
-		.qr = qr,
-		.prompt_style = is_sshd(pamh),
-		.conv_rc = PAM_SUCCESS,
+	    .pamh = pamh,
+	    .user = user,
+	    .qr = qr,
+	    .prompt_style = is_sshd(pamh),
+	    .conv_rc = PAM_SUCCESS,
 	};
 	*callbacks = (struct wo_device_ui){.ctx = ui, .show = show, .before_poll = before_poll};
 }

@@ -100,12 +100,11 @@ int wo_pam_fail(pam_handle_t *pamh, enum wo_pam_phase phase, const char *user,
 	const char *msg = user_message(err, code);
 	char text[WO_ERROR_MSG_MAX + 64];
 
-	pam_syslog(pamh, code == PAM_AUTHINFO_UNAVAIL || code == PAM_SERVICE_ERR ? LOG_ERR
-										  : LOG_NOTICE,
-		   "%s denied: user=%s workos_user=%s kind=%s%s%s reason=\"%s\"", phase_name(phase),
-		   user != NULL ? user : "?", workos_user != NULL && workos_user[0] ? workos_user : "-",
-		   wo_error_kind_name(err->kind), err->code[0] ? " code=" : "", err->code,
-		   err->message);
+	pam_syslog(
+	    pamh, code == PAM_AUTHINFO_UNAVAIL || code == PAM_SERVICE_ERR ? LOG_ERR : LOG_NOTICE,
+	    "%s denied: user=%s workos_user=%s kind=%s%s%s reason=\"%s\"", phase_name(phase),
+	    user != NULL ? user : "?", workos_user != NULL && workos_user[0] ? workos_user : "-",
+	    wo_error_kind_name(err->kind), err->code[0] ? " code=" : "", err->code, err->message);
 	if (msg == NULL) {
 		snprintf(text, sizeof(text), "WorkOS %s denied: %s.",
 			 phase == WO_PHASE_AUTH ? "login" : "access", err->message);

@@ -142,8 +142,7 @@ PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		/* Not ours: another module (pam_unix) decides.  Refused
 		 * without a word to WorkOS and without a prompt. */
 		pam_syslog(pamh, LOG_NOTICE,
-			   "auth: user=%s is not an account WorkOS owns; not handled here",
-			   s.user);
+			   "auth: user=%s is not an account WorkOS owns; not handled here", s.user);
 		rc = PAM_USER_UNKNOWN;
 	} else if (rc == PAM_SUCCESS) {
 		rc = run_core(&s, WO_PHASE_AUTH);
@@ -191,13 +190,13 @@ static int account_local(struct wo_pam_session *s)
 	    wo_config_has_api_key(s->cfg))
 		return PAM_IGNORE;
 	q = (struct wo_account_query){
-		.cfg = s->cfg,
-		.user = s->user,
-		.owner = &s->owner,
-		.kept = wo_pam_kept_workos_user(s->pamh, s->user),
-		.require_role = s->args.require_role,
-		.cache_path = WO_CACHE_DEFAULT_PATH,
-		.snapshot_state_path = WO_SNAPSHOT_STATE_PATH,
+	    .cfg = s->cfg,
+	    .user = s->user,
+	    .owner = &s->owner,
+	    .kept = wo_pam_kept_workos_user(s->pamh, s->user),
+	    .require_role = s->args.require_role,
+	    .cache_path = WO_CACHE_DEFAULT_PATH,
+	    .snapshot_state_path = WO_SNAPSHOT_STATE_PATH,
 	};
 	if (wo_account_decide(&q, &d, &err) != 0)
 		return PAM_IGNORE;

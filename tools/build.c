@@ -318,7 +318,8 @@ static void name_members(const struct wo_config *cfg, const struct sync_director
 				snprintf(c->name, sizeof(c->name), "%s", owned);
 				c->kept = true;
 			}
-		} else if (c->name[0] != '\0' && (owner = wo_idmap_owner_of(map, c->name)) != NULL) {
+		} else if (c->name[0] != '\0' &&
+			   (owner = wo_idmap_owner_of(map, c->name)) != NULL) {
 			/* The proposal lost to an owner: theirs for good. */
 			sync_warn("member %s: name %s belongs to WorkOS user %s; no account for "
 				  "%s until one of them is renamed (workosctl user %s)",

@@ -24,10 +24,10 @@
 #define CTL_EXIT_USAGE 2
 
 struct ctl_opts {
-	const char *config_path; /* --config, default WO_DEFAULT_CONFIG_PATH */
-	const char *user;	 /* --user (login) or the NAME argument (user) */
-	bool offline;		 /* check --offline: no network */
-	const char *qr;		 /* login --qr MODE, NULL: the config's */
+	const char *config_path;  /* --config, default WO_DEFAULT_CONFIG_PATH */
+	const char *user;	  /* --user (login) or the NAME argument (user) */
+	bool offline;		  /* check --offline: no network */
+	const char *qr;		  /* login --qr MODE, NULL: the config's */
 	const char *require_role; /* login, account --require-role LIST */
 	const char *mode;	  /* login --mode device|password|totp */
 };
@@ -40,11 +40,11 @@ struct ctl_report {
 };
 
 void ctl_ok(struct ctl_report *r, const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void ctl_fail(struct ctl_report *r, const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void ctl_warn(struct ctl_report *r, const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void ctl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A wo_error as "<message> [kind]" into buf, for FAIL lines. */

@@ -61,8 +61,8 @@ void ctl_check_audit(struct ctl_report *r, const struct wo_config *cfg)
 	struct wo_error err = WO_ERROR_INIT;
 	char why[WO_ERROR_MSG_MAX + 32];
 	const char *mode = cfg->audit == WO_AUDIT_WORKOS ? "workos"
-			   : cfg->audit == WO_AUDIT_OFF	  ? "off"
-							  : "syslog";
+			   : cfg->audit == WO_AUDIT_OFF	 ? "off"
+							 : "syslog";
 
 	if (wo_audit_spool_stats(WO_AUDIT_SPOOL_DIR, &st, &err) != 0) {
 		ctl_fail(r, "audit", "%s", ctl_why(&err, why, sizeof(why)));
@@ -70,8 +70,8 @@ void ctl_check_audit(struct ctl_report *r, const struct wo_config *cfg)
 	}
 	if (st.dropped > 0 || st.rejected > 0)
 		ctl_warn(r, "audit",
-			 "audit = %s; %s: %lu spooled, %lu rejected, %llu dropped (spool full)", mode,
-			 WO_AUDIT_SPOOL_DIR, st.pending, st.rejected, st.dropped);
+			 "audit = %s; %s: %lu spooled, %lu rejected, %llu dropped (spool full)",
+			 mode, WO_AUDIT_SPOOL_DIR, st.pending, st.rejected, st.dropped);
 	else
 		ctl_ok(r, "audit", "audit = %s; %s: %lu spooled, 0 rejected, 0 dropped", mode,
 		       WO_AUDIT_SPOOL_DIR, st.pending);

@@ -22,10 +22,10 @@
 #include "mapping.h"
 #include "secret.h"
 
-#define NSSWITCH_PATH	   "/etc/nsswitch.conf"
-#define NSS_MODULE	   "libnss_workos.so.2"
-#define MAX_MEMBER_PAGES   100000 /* 10 million members at 100 a page */
-#define WHY_MAX		   (WO_ERROR_MSG_MAX + 32)
+#define NSSWITCH_PATH	 "/etc/nsswitch.conf"
+#define NSS_MODULE	 "libnss_workos.so.2"
+#define MAX_MEMBER_PAGES 100000 /* 10 million members at 100 a page */
+#define WHY_MAX		 (WO_ERROR_MSG_MAX + 32)
 
 /* The API key file: present, root-owned, 0600, one usable line. */
 static bool check_api_key(struct ctl_report *r, const struct wo_config *cfg)
@@ -36,8 +36,9 @@ static bool check_api_key(struct ctl_report *r, const struct wo_config *cfg)
 	char *key = NULL;
 
 	if (!wo_config_has_api_key(cfg)) {
-		ctl_warn(r, "api key", "%s does not exist: the device flow works, but member "
-				       "counts, live role checks and workos-sync need it",
+		ctl_warn(r, "api key",
+			 "%s does not exist: the device flow works, but member "
+			 "counts, live role checks and workos-sync need it",
 			 cfg->api_key_file);
 		return false;
 	}
@@ -82,14 +83,16 @@ static bool check_jwks(struct ctl_report *r, struct wo_client *c)
 		ctl_fail(r, "api", "%s", ctl_why(&err, why, sizeof(why)));
 		if (err.kind == WO_ERR_TLS)
 			ctl_info("the server certificate is checked against %s",
-				 cfg->ca_file != NULL ? cfg->ca_file : WO_CA_BUNDLE " (ca_file not set)");
+				 cfg->ca_file != NULL ? cfg->ca_file
+						      : WO_CA_BUNDLE " (ca_file not set)");
 		return false;
 	}
 	reached = true;
 	ctl_ok(r, "api", "%s answered", wo_http_base_url(wo_client_http(c)));
 	if (resp.status == 404) {
-		ctl_fail(r, "client_id", "WorkOS does not know client_id %s (HTTP 404 for its "
-					 "signing keys): check client_id in %s",
+		ctl_fail(r, "client_id",
+			 "WorkOS does not know client_id %s (HTTP 404 for its "
+			 "signing keys): check client_id in %s",
 			 cfg->client_id, cfg->path);
 	} else if (resp.status != 200) {
 		ctl_fail(r, "client_id", "signing keys of %s: WorkOS answered HTTP %ld",
@@ -158,12 +161,12 @@ static void check_members(struct ctl_report *r, struct wo_client *c)
 				continue;
 			}
 			struct wo_map_input in = {
-				.email = u->email,
-				.email_verified = u->email_verified,
-				.external_id = u->external_id,
-				.metadata_value = cfg->username_metadata_key != NULL
-							  ? wo_user_metadata(u, cfg->username_metadata_key)
-							  : NULL,
+			    .email = u->email,
+			    .email_verified = u->email_verified,
+			    .external_id = u->external_id,
+			    .metadata_value = cfg->username_metadata_key != NULL
+						  ? wo_user_metadata(u, cfg->username_metadata_key)
+						  : NULL,
 			};
 			if (wo_map_username(cfg, &in, name, &ignored) == 0)
 				named++;
@@ -175,7 +178,8 @@ static void check_members(struct ctl_report *r, struct wo_client *c)
 			break;
 	}
 	if (page == MAX_MEMBER_PAGES) {
-		ctl_fail(r, "members", "more than %d pages of members: giving up", MAX_MEMBER_PAGES);
+		ctl_fail(r, "members", "more than %d pages of members: giving up",
+			 MAX_MEMBER_PAGES);
 		goto out;
 	}
 	ctl_ok(r, "members", "%lu active member(s) in %d page(s)", members, page + 1);
@@ -204,8 +208,9 @@ static void check_cache(struct ctl_report *r)
 		return;
 	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&st.st_mtime));
-	ctl_ok(r, "nss cache", "%s: generation %llu, %u users, %u groups, owner uid %u, mode %04o, "
-			       "written %s",
+	ctl_ok(r, "nss cache",
+	       "%s: generation %llu, %u users, %u groups, owner uid %u, mode %04o, "
+	       "written %s",
 	       path, (unsigned long long)stats.generation, stats.n_users, stats.n_groups,
 	       (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), when);
 }
@@ -251,12 +256,14 @@ static void check_nsswitch(struct ctl_report *r)
 				ctl_ok(r, "nsswitch", "%s", line);
 				break;
 			case 0:
-				ctl_fail(r, "nsswitch", "\"%s\" does not name workos: make it "
-							"\"%s: files workos\"",
+				ctl_fail(r, "nsswitch",
+					 "\"%s\" does not name workos: make it "
+					 "\"%s: files workos\"",
 					 line, dbs[i]);
 				break;
 			default:
-				ctl_fail(r, "nsswitch", "%s has no %s line: add \"%s: files workos\"",
+				ctl_fail(r, "nsswitch",
+					 "%s has no %s line: add \"%s: files workos\"",
 					 NSSWITCH_PATH, dbs[i], dbs[i]);
 			}
 		}

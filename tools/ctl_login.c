@@ -149,15 +149,17 @@ int ctl_login_account(struct ctl_report *r, const struct ctl_opts *o, char *name
 	} else {
 		pw = getpwuid(getuid());
 		if (pw == NULL) {
-			ctl_fail(r, "user", "who are you? (uid %u has no name)", (unsigned)getuid());
+			ctl_fail(r, "user", "who are you? (uid %u has no name)",
+				 (unsigned)getuid());
 			return -1;
 		}
 		snprintf(name, WO_NAME_MAX + 1, "%s", pw->pw_name);
 	}
 	/* PAM refuses before asking WorkOS anything: so does this. */
 	if (!wo_name_is_valid(name) || (pw = getpwnam(name)) == NULL) {
-		ctl_fail(r, "user", "%s is not a local account (through NSS): pam_workos would "
-				    "answer \"user unknown\" without starting a login",
+		ctl_fail(r, "user",
+			 "%s is not a local account (through NSS): pam_workos would "
+			 "answer \"user unknown\" without starting a login",
 			 o->user != NULL ? o->user : name);
 		return -1;
 	}
@@ -231,10 +233,10 @@ static int login_interactive(struct ctl_report *r, struct wo_client *c, const ch
 			     const char *name, const struct wo_owner *owner, char *const *required)
 {
 	const struct wo_login_params p = {
-		.user = name,
-		.owner_id = owner->user_id,
-		.require_role = required,
-		.disallow_empty = true,
+	    .user = name,
+	    .owner_id = owner->user_id,
+	    .require_role = required,
+	    .disallow_empty = true,
 	};
 	struct ctl_term term;
 	struct wo_conversation conv;

@@ -42,7 +42,8 @@ static bool show_nss(struct ctl_report *r, const char *name, uid_t *uid)
 		if (errno != 0)
 			ctl_fail(r, "nss", "getpwnam(%s): %s", name, strerror(errno));
 		else
-			ctl_fail(r, "nss", "%s is not known to NSS (nsswitch.conf passwd line)", name);
+			ctl_fail(r, "nss", "%s is not known to NSS (nsswitch.conf passwd line)",
+				 name);
 		return false;
 	}
 	*uid = pw->pw_uid;
@@ -102,9 +103,8 @@ static int show_cache(struct ctl_report *r, const char *name, char **workos_id)
 				break;
 			used += (size_t)w;
 		}
-		ctl_ok(r, "nss cache", "uid %u, gid %u, WorkOS user %s, groups %s",
-		       info->user.uid, info->user.gid, info->user.workos_id,
-		       groups[0] ? groups : "(none)");
+		ctl_ok(r, "nss cache", "uid %u, gid %u, WorkOS user %s, groups %s", info->user.uid,
+		       info->user.gid, info->user.workos_id, groups[0] ? groups : "(none)");
 		*workos_id = strdup(info->user.workos_id);
 		if (*workos_id == NULL)
 			found = -1;
@@ -148,7 +148,8 @@ static void show_workos(struct ctl_report *r, const struct ctl_opts *o, const ch
 		goto out;
 	}
 	if (!member.active) {
-		ctl_fail(r, "membership", "not an active member of %s: pam_workos refuses the login",
+		ctl_fail(r, "membership",
+			 "not an active member of %s: pam_workos refuses the login",
 			 cfg->organization_id);
 		goto out;
 	}
@@ -186,8 +187,9 @@ static char *show_owner(struct ctl_report *r, const char *name, bool in_nss, uid
 		if (wo_owner_find(&wo_owner_files_default, name, uid, &owner, &err) != 0)
 			ctl_fail(r, "owner", "%s", ctl_why(&err, why, sizeof(why)));
 		else if (owner.kind == WO_OWNER_NONE)
-			ctl_ok(r, "owner", "none: not an account WorkOS owns; pam_workos leaves it "
-					   "to other modules");
+			ctl_ok(r, "owner",
+			       "none: not an account WorkOS owns; pam_workos leaves it "
+			       "to other modules");
 		else
 			ctl_ok(r, "owner", "WorkOS user %s (%s)", owner.user_id,
 			       owner.kind == WO_OWNER_SYNCED ? "made by workos-sync"
@@ -201,8 +203,9 @@ static char *show_owner(struct ctl_report *r, const char *name, bool in_nss, uid
 	} else if ((recorded = wo_idmap_owner_of(map, name)) == NULL) {
 		ctl_ok(r, "name", "%s was never given to a WorkOS user", name);
 	} else if (owner.kind == WO_OWNER_SYNCED && strcmp(recorded, owner.user_id) != 0) {
-		ctl_fail(r, "name", "the map gave %s to WorkOS user %s, but the cache says %s: "
-				    "run workos-sync",
+		ctl_fail(r, "name",
+			 "the map gave %s to WorkOS user %s, but the cache says %s: "
+			 "run workos-sync",
 			 name, recorded, owner.user_id);
 	} else {
 		ctl_ok(r, "name", "given to WorkOS user %s for good%s", recorded,

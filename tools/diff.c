@@ -145,8 +145,9 @@ static void diff_members(FILE *out, bool *any, const char **a, size_t na, const 
 	}
 }
 
-static void diff_groups(FILE *out, const struct wo_cache_map *map WO_UNUSED, const struct wo_cache_gview *old,
-			size_t n_old, const struct sync_result *r, struct counts *c)
+static void diff_groups(FILE *out, const struct wo_cache_map *map WO_UNUSED,
+			const struct wo_cache_gview *old, size_t n_old, const struct sync_result *r,
+			struct counts *c)
 {
 	size_t i = 0, j = 0;
 
@@ -177,8 +178,7 @@ static void diff_groups(FILE *out, const struct wo_cache_map *map WO_UNUSED, con
 			if (mem != NULL) {
 				num_field(mem, &any, "gid", o->gid, g->gid);
 				if (om != NULL)
-					diff_members(mem, &any, om, n_om, g->members,
-						     g->n_members);
+					diff_members(mem, &any, om, n_om, g->members, g->n_members);
 				fclose(mem);
 			}
 			free(om);

@@ -36,10 +36,10 @@
 #define EVENTS_WINDOW (29 * 86400)
 /* range_start, when there is no usable cursor, is the full listing's
  * start less this much: clocks differ, and replaying an event is harmless. */
-#define CLOCK_MARGIN 300
+#define CLOCK_MARGIN	300
 #define MAX_EVENT_PAGES 100000u
 #define STATE_MAX_BYTES (512u << 20)
-#define STATE_MAGIC "workos-sync state 1"
+#define STATE_MAGIC	"workos-sync state 1"
 
 /* --- applying events ------------------------------------------------------- */
 
@@ -113,7 +113,8 @@ static int apply_membership(const struct wo_config *cfg, struct sync_directory *
 		return 0;
 	i = find_member(d, ms->user_id, &found);
 	if (kind == WO_EVENT_MEMBERSHIP_DELETED || !wo_membership_is_active(ms) ||
-	    (ms->user != NULL && (ms->user->id == NULL || strcmp(ms->user->id, ms->user_id) != 0))) {
+	    (ms->user != NULL &&
+	     (ms->user->id == NULL || strcmp(ms->user->id, ms->user_id) != 0))) {
 		/* Gone, deactivated, pending, or carrying another user (which a
 		 * full listing leaves out too): no account.  Only this membership
 		 * ends the member: a user's other membership is not this one. */
@@ -151,8 +152,8 @@ static int apply_membership(const struct wo_config *cfg, struct sync_directory *
 	return 0;
 }
 
-static int apply_user(const struct wo_config *cfg, struct sync_directory *d, enum wo_event_kind kind,
-		      struct wo_user *u, struct wo_error *err)
+static int apply_user(const struct wo_config *cfg, struct sync_directory *d,
+		      enum wo_event_kind kind, struct wo_user *u, struct wo_error *err)
 {
 	bool found;
 	size_t i = find_member(d, u->id, &found);
@@ -285,8 +286,7 @@ static int set_cursor(struct sync_state *st, const struct wo_event *ev, int64_t 
 	return 0;
 }
 
-int sync_events_mark(struct wo_client *c, struct sync_state *st, int64_t now,
-		     struct wo_error *err)
+int sync_events_mark(struct wo_client *c, struct sync_state *st, int64_t now, struct wo_error *err)
 {
 	struct wo_event_list page;
 	int64_t t;
@@ -356,7 +356,8 @@ int sync_events_apply(struct wo_client *c, const struct wo_config *cfg, struct s
 			 * the order we asked for, and applying it would undo. */
 			if (t < 0 || t < last_t) {
 				wo_error_set(err, WO_ERR_DECODE,
-					     "event %s: created_at missing or out of order", ev->id);
+					     "event %s: created_at missing or out of order",
+					     ev->id);
 				goto fallback;
 			}
 			last_t = t;
@@ -826,10 +827,11 @@ int sync_read_directory(struct wo_client *c, const struct wo_config *cfg, bool f
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			sync_note("incremental: %u events applied (%u of other kinds skipped) in %u "
-				  "requests, %u single users",
-				  st->events_applied, st->events_skipped, st->event_requests,
-				  st->dir.user_gets);
+			sync_note(
+			    "incremental: %u events applied (%u of other kinds skipped) in %u "
+			    "requests, %u single users",
+			    st->events_applied, st->events_skipped, st->event_requests,
+			    st->dir.user_gets);
 			return 0;
 		}
 		why = "the events could not be used";

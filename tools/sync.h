@@ -78,9 +78,9 @@ struct wo_event;
  * directory as last synced and where the events stand. */
 struct sync_state {
 	char *organization_id;
-	char *username_key; /* metadata:KEY's KEY when the directory was read, else NULL */
-	int64_t full_at;    /* when the last full listing began (epoch s) */
-	char *cursor;	    /* the last event applied or seen, NULL when none */
+	char *username_key;  /* metadata:KEY's KEY when the directory was read, else NULL */
+	int64_t full_at;     /* when the last full listing began (epoch s) */
+	char *cursor;	     /* the last event applied or seen, NULL when none */
 	int64_t cursor_time; /* its created_at */
 	struct sync_directory dir;
 	unsigned event_requests, events_applied, events_skipped; /* this run */
@@ -109,8 +109,7 @@ int sync_apply_event(const struct wo_config *cfg, struct sync_directory *d, stru
 /* Before a full listing: the newest event becomes the cursor (one request,
  * order=desc&limit=1), so that nothing between it and the listing is lost;
  * sets full_at = now.  -1 on errors a listing would not survive either. */
-int sync_events_mark(struct wo_client *c, struct sync_state *st, int64_t now,
-		     struct wo_error *err);
+int sync_events_mark(struct wo_client *c, struct sync_state *st, int64_t now, struct wo_error *err);
 
 /* Applies the events after st->cursor to st->dir (order=asc, 100 a page)
  * and fetches the users new members need.  0 done; 1 when a full listing

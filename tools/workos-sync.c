@@ -96,11 +96,10 @@ struct options {
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"publish", required_argument, NULL, 'p'},
-	    {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-	    {"full", no_argument, NULL, 'f'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	    {"publish", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
+	    {"dry-run", no_argument, NULL, 'n'},       {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},	       {"full", no_argument, NULL, 'f'},
+	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -206,8 +205,8 @@ int main(int argc, char **argv)
 	wo_http_get_stats(wo_client_http(client), &stats);
 	sync_note("%zu active members in %u membership pages, %u user pages, %u single users; "
 		  "%lu HTTP requests over %lu connections",
-		  st.dir.n, st.dir.membership_pages, st.dir.user_pages, st.dir.user_gets, stats.requests,
-		  stats.connects);
+		  st.dir.n, st.dir.membership_pages, st.dir.user_pages, st.dir.user_gets,
+		  stats.requests, stats.connects);
 
 	/* Said with or without --verbose: the admin should fix these profiles in WorkOS. */
 	if (st.dir.unreadable > 0 || st.dir.cleaned > 0)
@@ -216,7 +215,8 @@ int main(int argc, char **argv)
 			  st.dir.unreadable, st.dir.cleaned);
 
 	sync_progress("mapping %zu members", st.dir.n);
-	if (sync_build(cfg, &st.dir, map, local, &res, &err) != 0 || wo_nssprobe_failed(probe, &err))
+	if (sync_build(cfg, &st.dir, map, local, &res, &err) != 0 ||
+	    wo_nssprobe_failed(probe, &err))
 		goto out;
 	sync_progress_done();
 
@@ -254,7 +254,8 @@ int main(int argc, char **argv)
 	/* Exactly what this host now serves, for the fleet to pull. */
 	if (opt.publish != NULL &&
 	    fleet_publish(cfg, opt.publish, signing_key, map, lo, hi, &err) != 0) {
-		fprintf(stderr, "workos-sync: the local cache was updated, but publishing failed\n");
+		fprintf(stderr,
+			"workos-sync: the local cache was updated, but publishing failed\n");
 		goto out;
 	}
 out:

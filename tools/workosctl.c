@@ -36,15 +36,15 @@ int main(int argc, char **argv)
 {
 	enum { OPT_QR = 256, OPT_REQUIRE_ROLE, OPT_OFFLINE, OPT_MODE };
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"user", required_argument, NULL, 'u'},
-		{"qr", required_argument, NULL, OPT_QR},
-		{"require-role", required_argument, NULL, OPT_REQUIRE_ROLE},
-		{"offline", no_argument, NULL, OPT_OFFLINE},
-		{"mode", required_argument, NULL, OPT_MODE},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"qr", required_argument, NULL, OPT_QR},
+	    {"require-role", required_argument, NULL, OPT_REQUIRE_ROLE},
+	    {"offline", no_argument, NULL, OPT_OFFLINE},
+	    {"mode", required_argument, NULL, OPT_MODE},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ctl_opts o = {.config_path = WO_DEFAULT_CONFIG_PATH};
 	const char *cmd;

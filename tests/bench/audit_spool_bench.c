@@ -48,14 +48,14 @@ static double now_us(void)
 static void run(const char *label, const struct wo_audit_settings *set, const char *dir, int n)
 {
 	struct wo_audit_decision d = {
-		.kind = WO_AUDIT_AUTH_SUCCEEDED,
-		.account = "ada",
-		.workos_user = "user_01HQWM4YK0ZQQ463A0QNBXXTP1",
-		.service = "sshd",
-		.tty = "ssh",
-		.rhost = "192.0.2.7",
-		.mode = "device",
-		.reason = "device+api",
+	    .kind = WO_AUDIT_AUTH_SUCCEEDED,
+	    .account = "ada",
+	    .workos_user = "user_01HQWM4YK0ZQQ463A0QNBXXTP1",
+	    .service = "sshd",
+	    .tty = "ssh",
+	    .rhost = "192.0.2.7",
+	    .mode = "device",
+	    .reason = "device+api",
 	};
 	double *t = calloc((size_t)n, sizeof(*t));
 

@@ -149,7 +149,8 @@ static void do_initgroups(void)
 		gid_t *g = malloc(16 * sizeof(gid_t));
 
 		g[0] = 100;
-		e = initgr(name, 100, &start, &size, &g, 0, &err) != NSS_STATUS_SUCCESS || start < 2;
+		e = initgr(name, 100, &start, &size, &g, 0, &err) != NSS_STATUS_SUCCESS ||
+		    start < 2;
 		free(g);
 	}
 	failures += e != 0;
@@ -343,7 +344,7 @@ int main(int argc, char **argv)
 		printf("- ");
 	else
 		printf("%.0f ", t_init - t_key);
-	printf("%.0f %ld %ld\n", (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec),
-	       rss1 - rss0, rss2 - rss0);
+	printf("%.0f %ld %ld\n", (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec), rss1 - rss0,
+	       rss2 - rss0);
 	return 0;
 }

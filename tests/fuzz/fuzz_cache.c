@@ -16,8 +16,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {"alice", "bob", "carol", "workos-dev", "workos-admin",
-				    "workos-users", "u0000001", "g000001", "x"};
+static const char *const names[] = {"alice",	  "bob",	  "carol",
+				    "workos-dev", "workos-admin", "workos-users",
+				    "u0000001",	  "g000001",	  "x"};
 
 /* Reads a view string up to the terminator its length says it has, so a
  * length that lies about the bytes behind it trips ASan. */

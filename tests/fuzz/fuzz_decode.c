@@ -70,19 +70,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - 1;
 	switch (data[0] % 12) {
 	case 0:
-		RUN(struct wo_api_error, wo_decode_api_error, {
-			sink += touch(v.code) + touch(v.message) +
-				touch(v.pending_authentication_token) + touch(v.email) +
-				touch(v.email_verification_id);
-			for (size_t i = 0; i < v.authentication_factor_count; i++)
-				touch_factor(&v.authentication_factors[i]);
-			for (size_t i = 0; i < v.organization_count; i++)
-				sink += touch(v.organizations[i].id) + touch(v.organizations[i].name);
-			for (size_t i = 0; i < v.connection_id_count; i++)
-				sink += touch(v.connection_ids[i]);
-			if (v.user)
-				touch_user(v.user);
-		}, wo_api_error_clear);
+		RUN(
+		    struct wo_api_error, wo_decode_api_error,
+		    {
+			    sink += touch(v.code) + touch(v.message) +
+				    touch(v.pending_authentication_token) + touch(v.email) +
+				    touch(v.email_verification_id);
+			    for (size_t i = 0; i < v.authentication_factor_count; i++)
+				    touch_factor(&v.authentication_factors[i]);
+			    for (size_t i = 0; i < v.organization_count; i++)
+				    sink += touch(v.organizations[i].id) +
+					    touch(v.organizations[i].name);
+			    for (size_t i = 0; i < v.connection_id_count; i++)
+				    sink += touch(v.connection_ids[i]);
+			    if (v.user)
+				    touch_user(v.user);
+		    },
+		    wo_api_error_clear);
 		break;
 	case 1:
 		RUN(struct wo_device_authorization, wo_decode_device_authorization,
@@ -92,13 +96,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    wo_device_authorization_clear);
 		break;
 	case 2:
-		RUN(struct wo_authentication, wo_decode_authentication, {
-			touch_user(&v.user);
-			sink += touch(v.organization_id) + touch(v.access_token) +
-				touch(v.refresh_token) + touch(v.authentication_method);
-			if (v.impersonator)
-				sink += touch(v.impersonator->email) + touch(v.impersonator->reason);
-		}, wo_authentication_clear);
+		RUN(
+		    struct wo_authentication, wo_decode_authentication,
+		    {
+			    touch_user(&v.user);
+			    sink += touch(v.organization_id) + touch(v.access_token) +
+				    touch(v.refresh_token) + touch(v.authentication_method);
+			    if (v.impersonator)
+				    sink += touch(v.impersonator->email) +
+					    touch(v.impersonator->reason);
+		    },
+		    wo_authentication_clear);
 		break;
 	case 3:
 		RUN(struct wo_challenge, wo_decode_challenge,
@@ -111,17 +119,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    wo_verification_clear);
 		break;
 	case 5:
-		RUN(struct wo_enrollment, wo_decode_enrollment, {
-			touch_factor(&v.factor);
-			sink += touch(v.totp_secret) + touch(v.totp_uri) + touch(v.challenge_id);
-		}, wo_enrollment_clear);
+		RUN(
+		    struct wo_enrollment, wo_decode_enrollment,
+		    {
+			    touch_factor(&v.factor);
+			    sink +=
+				touch(v.totp_secret) + touch(v.totp_uri) + touch(v.challenge_id);
+		    },
+		    wo_enrollment_clear);
 		break;
 	case 6:
-		RUN(struct wo_factor_list, wo_decode_factor_list, {
-			for (size_t i = 0; i < v.count; i++)
-				touch_factor(&v.items[i]);
-			sink += touch(v.list_metadata.before) + touch(v.list_metadata.after);
-		}, wo_factor_list_clear);
+		RUN(
+		    struct wo_factor_list, wo_decode_factor_list,
+		    {
+			    for (size_t i = 0; i < v.count; i++)
+				    touch_factor(&v.items[i]);
+			    sink += touch(v.list_metadata.before) + touch(v.list_metadata.after);
+		    },
+		    wo_factor_list_clear);
 		break;
 	case 7:
 		RUN(struct wo_user, wo_decode_user, touch_user(&v), wo_user_clear);
@@ -135,18 +150,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    wo_membership_clear);
 		break;
 	case 10:
-		RUN(struct wo_user_list, wo_decode_user_list, {
-			for (size_t i = 0; i < v.count; i++)
-				touch_user(&v.items[i]);
-			sink += touch(v.list_metadata.before) + touch(v.list_metadata.after);
-		}, wo_user_list_clear);
+		RUN(
+		    struct wo_user_list, wo_decode_user_list,
+		    {
+			    for (size_t i = 0; i < v.count; i++)
+				    touch_user(&v.items[i]);
+			    sink += touch(v.list_metadata.before) + touch(v.list_metadata.after);
+		    },
+		    wo_user_list_clear);
 		break;
 	case 11:
-		RUN(struct wo_membership_list, wo_decode_membership_list, {
-			for (size_t i = 0; i < v.count; i++)
-				touch_membership(&v.items[i]);
-			sink += touch(v.list_metadata.after);
-		}, wo_membership_list_clear);
+		RUN(
+		    struct wo_membership_list, wo_decode_membership_list,
+		    {
+			    for (size_t i = 0; i < v.count; i++)
+				    touch_membership(&v.items[i]);
+			    sink += touch(v.list_metadata.after);
+		    },
+		    wo_membership_list_clear);
 		break;
 	}
 	/* A message always fits and is terminated. */

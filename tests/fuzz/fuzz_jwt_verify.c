@@ -31,44 +31,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NOW ((time_t)1700000000)
 
 static const char fuzz_key_pem[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDTd+Q1Aix4OUzs\n"
-	"TJQ6Hk7VD7ahq+Q22ejg8G6fW0Lr8ElsubYb4tl1cMWejc5BaSKZGNEMzSqO0vSK\n"
-	"AOC/FerXx+H0bg6SLCHz323gWJSAgIwatmwHpupuBXab+TYpFJyqFcw1oWSOCNqz\n"
-	"gVc9KIoDrFyO301N1liItuSU66Q4MdLKMhjcoqAnApvv84UTD/PaQGI5OiEAIsYE\n"
-	"68YjZgeSlJgitQOfe8qds9/4nNyXJezzIdAFT4Qh6AQw8uPei0ufEvDCNOcv0qLV\n"
-	"kypatXtFDMmFCcrxCo4DtPxMOcFnB7/WzqPkMOhkWi+qw7gBIayG76U0S1+d+zUA\n"
-	"zKMMxbCfAgMBAAECggEASDknUM9oPrtbQU06Rss5I12Vg4wAipdMCR80uOpjZc+Q\n"
-	"VDjtMIL+wDR+2hMWgZKVxXILW/LqeRMlf8ii+cBTj9TtoBzCjzvRcMg7b6bxOR4u\n"
-	"O6VYKhjg8iidhNHNpKQsiY6eSybPAA+YGjyvfezNjkmc5xLvBQmS/UZxtUbxtFr4\n"
-	"1wXiRe7nw82Isq6KO0jdS7FIHtCSVAxXZedzpwJN3+4xL9ppkHSRH+jB5G25AJXS\n"
-	"HQwV14ENfWL/Ed9QS03E/2MOm8XQLq6qr0qX0cppr7wxCGU5uts6CPwa+/RY0RWY\n"
-	"NMZybYTxvNMI0qvwkMpc/TOpFwEB6gO/RfpHWTj5QQKBgQDxjbJQxRjfYqa2PH/A\n"
-	"JQdAuoj01bGtbIpk9gir9MSaEflVWb13Gu0I4zNsjCpRMYAKrDq6QPTGT1MYXSc0\n"
-	"UMEcy0ADIWcX8985c1/6V0rCB8mmk6M4u74iVitCmSgbn3XhaB5gZsA2o1/RghVV\n"
-	"FBt2w/tasLWkJnhHC4RTjE8GoQKBgQDgHZNzRn9WTQ23yhV1a4iqGt84OjPKkpew\n"
-	"E0femaku+9G5RkFWV0901JdrTRFqGYYOtlJ1jwYVQV5q37KLdle6FetQAHuwyFVY\n"
-	"OmsC8jla3m0LlNYGlM++j6x43GwYkgEjeY7RnBOL40IPfzH9/saTXnWKROKABAiM\n"
-	"MhaIKuuvPwKBgD2qmfpKxxXIXp0phser7FUXCf3PTEPk8NPjh8U2gLaAnjGu7lKo\n"
-	"2hipwCgXBHqj83dGDtwb1yGFgMY4idiuQQ6zyMzDy0jvJm7JSJhljp1IVa+kA0hp\n"
-	"jZnAe9zNstKSfAqmhRLBSJLqVHztA7srnfNNBy9Y65ZTh+NDSm315PrhAoGBALwv\n"
-	"WX60NXxL2zb2Uypzjx/2zHS0OoTgrspEhlaeBHfVL3c5TOepDKj3UeXhorvKjsyP\n"
-	"v5HC9MKoTxXCnHOKfYNdoGde4H3C2hbphq3EovBwUHQnF8gS8JX8okAiJgpDnv0g\n"
-	"txG+0pLl0rScg2fZpPhdmqjtyprfyCWgcVcJYzmVAoGBAI0TKlS2uyjG23eJr7PW\n"
-	"Nwy5ENnJ+zYpdXv76+z/2tMg0LGJN9GcPTlpy8cvwCnY/WJheY/UGFMpcVBAmln8\n"
-	"al1e5cKhbyOZG22Md8ze9t0/jYEqVDmaF80rB1AjUV3SOLcLvMF7QElZ9pqhVowp\n"
-	"6skyrdATrYuYoBeTg3fya+Cm\n"
-	"-----END PRIVATE KEY-----\n"
-;
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDTd+Q1Aix4OUzs\n"
+    "TJQ6Hk7VD7ahq+Q22ejg8G6fW0Lr8ElsubYb4tl1cMWejc5BaSKZGNEMzSqO0vSK\n"
+    "AOC/FerXx+H0bg6SLCHz323gWJSAgIwatmwHpupuBXab+TYpFJyqFcw1oWSOCNqz\n"
+    "gVc9KIoDrFyO301N1liItuSU66Q4MdLKMhjcoqAnApvv84UTD/PaQGI5OiEAIsYE\n"
+    "68YjZgeSlJgitQOfe8qds9/4nNyXJezzIdAFT4Qh6AQw8uPei0ufEvDCNOcv0qLV\n"
+    "kypatXtFDMmFCcrxCo4DtPxMOcFnB7/WzqPkMOhkWi+qw7gBIayG76U0S1+d+zUA\n"
+    "zKMMxbCfAgMBAAECggEASDknUM9oPrtbQU06Rss5I12Vg4wAipdMCR80uOpjZc+Q\n"
+    "VDjtMIL+wDR+2hMWgZKVxXILW/LqeRMlf8ii+cBTj9TtoBzCjzvRcMg7b6bxOR4u\n"
+    "O6VYKhjg8iidhNHNpKQsiY6eSybPAA+YGjyvfezNjkmc5xLvBQmS/UZxtUbxtFr4\n"
+    "1wXiRe7nw82Isq6KO0jdS7FIHtCSVAxXZedzpwJN3+4xL9ppkHSRH+jB5G25AJXS\n"
+    "HQwV14ENfWL/Ed9QS03E/2MOm8XQLq6qr0qX0cppr7wxCGU5uts6CPwa+/RY0RWY\n"
+    "NMZybYTxvNMI0qvwkMpc/TOpFwEB6gO/RfpHWTj5QQKBgQDxjbJQxRjfYqa2PH/A\n"
+    "JQdAuoj01bGtbIpk9gir9MSaEflVWb13Gu0I4zNsjCpRMYAKrDq6QPTGT1MYXSc0\n"
+    "UMEcy0ADIWcX8985c1/6V0rCB8mmk6M4u74iVitCmSgbn3XhaB5gZsA2o1/RghVV\n"
+    "FBt2w/tasLWkJnhHC4RTjE8GoQKBgQDgHZNzRn9WTQ23yhV1a4iqGt84OjPKkpew\n"
+    "E0femaku+9G5RkFWV0901JdrTRFqGYYOtlJ1jwYVQV5q37KLdle6FetQAHuwyFVY\n"
+    "OmsC8jla3m0LlNYGlM++j6x43GwYkgEjeY7RnBOL40IPfzH9/saTXnWKROKABAiM\n"
+    "MhaIKuuvPwKBgD2qmfpKxxXIXp0phser7FUXCf3PTEPk8NPjh8U2gLaAnjGu7lKo\n"
+    "2hipwCgXBHqj83dGDtwb1yGFgMY4idiuQQ6zyMzDy0jvJm7JSJhljp1IVa+kA0hp\n"
+    "jZnAe9zNstKSfAqmhRLBSJLqVHztA7srnfNNBy9Y65ZTh+NDSm315PrhAoGBALwv\n"
+    "WX60NXxL2zb2Uypzjx/2zHS0OoTgrspEhlaeBHfVL3c5TOepDKj3UeXhorvKjsyP\n"
+    "v5HC9MKoTxXCnHOKfYNdoGde4H3C2hbphq3EovBwUHQnF8gS8JX8okAiJgpDnv0g\n"
+    "txG+0pLl0rScg2fZpPhdmqjtyprfyCWgcVcJYzmVAoGBAI0TKlS2uyjG23eJr7PW\n"
+    "Nwy5ENnJ+zYpdXv76+z/2tMg0LGJN9GcPTlpy8cvwCnY/WJheY/UGFMpcVBAmln8\n"
+    "al1e5cKhbyOZG22Md8ze9t0/jYEqVDmaF80rB1AjUV3SOLcLvMF7QElZ9pqhVowp\n"
+    "6skyrdATrYuYoBeTg3fya+Cm\n"
+    "-----END PRIVATE KEY-----\n";
 
 static const char fuzz_jwks[] =
-	"{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"fuzz-a\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"03fkNQIseDlM7EyUOh5O"
-	"1Q-2oavkNtno4PBun1tC6_BJbLm2G-LZdXDFno3OQWkimRjRDM0qjtL0igDgvxXq18fh9G4Okiwh899t4FiUgICM"
-	"GrZsB6bqbgV2m_k2KRScqhXMNaFkjgjas4FXPSiKA6xcjt9NTdZYiLbklOukODHSyjIY3KKgJwKb7_OFEw_z2kBi"
-	"OTohACLGBOvGI2YHkpSYIrUDn3vKnbPf-JzclyXs8yHQBU-EIegEMPLj3otLnxLwwjTnL9Ki1ZMqWrV7RQzJhQnK"
-	"8QqOA7T8TDnBZwe_1s6j5DDoZFovqsO4ASGshu-lNEtfnfs1AMyjDMWwnw\",\"e\":\"AQAB\"},{\"kty\":\"EC\",\"kid"
-	"\":\"fuzz-ec\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu"
-	"9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
+    "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"fuzz-a\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":"
+    "\"03fkNQIseDlM7EyUOh5O"
+    "1Q-2oavkNtno4PBun1tC6_BJbLm2G-LZdXDFno3OQWkimRjRDM0qjtL0igDgvxXq18fh9G4Okiwh899t4FiUgICM"
+    "GrZsB6bqbgV2m_k2KRScqhXMNaFkjgjas4FXPSiKA6xcjt9NTdZYiLbklOukODHSyjIY3KKgJwKb7_OFEw_z2kBi"
+    "OTohACLGBOvGI2YHkpSYIrUDn3vKnbPf-JzclyXs8yHQBU-EIegEMPLj3otLnxLwwjTnL9Ki1ZMqWrV7RQzJhQnK"
+    "8QqOA7T8TDnBZwe_1s6j5DDoZFovqsO4ASGshu-lNEtfnfs1AMyjDMWwnw\",\"e\":\"AQAB\"},{\"kty\":\"EC\","
+    "\"kid"
+    "\":\"fuzz-ec\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":"
+    "\"x_FEzRu"
+    "9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
 
 static const char *const issuers[] = {"https://api.workos.test/user_management/client_01FUZZ",
 				      "https://api.workos.test/", NULL};
@@ -139,11 +141,11 @@ static void verify(struct wo_jwks_cache *keys, const char *token, unsigned mode)
 	struct wo_jwt_claims claims;
 	struct wo_error err = WO_ERROR_INIT;
 	struct wo_jwt_expect expect = {
-		.now = NOW,
-		.skew = WO_JWT_DEFAULT_SKEW,
-		.issuers = (mode & 1) ? issuers : NULL,
-		.org_id = (mode & 2) ? "org_01FUZZ" : NULL,
-		.sub = (mode & 2) ? "user_01FUZZ" : NULL,
+	    .now = NOW,
+	    .skew = WO_JWT_DEFAULT_SKEW,
+	    .issuers = (mode & 1) ? issuers : NULL,
+	    .org_id = (mode & 2) ? "org_01FUZZ" : NULL,
+	    .sub = (mode & 2) ? "user_01FUZZ" : NULL,
 	};
 
 	if (wo_jwt_verify(keys, token, &expect, &claims, &err) == 0) {

@@ -20,10 +20,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const modes[] = {
-	"",
-	"username_from = email\n",
-	"username_from = external_id\n",
-	"username_from = metadata:unix_name\ngroup_prefix =\n",
+    "",
+    "username_from = email\n",
+    "username_from = external_id\n",
+    "username_from = metadata:unix_name\ngroup_prefix =\n",
 };
 
 static struct wo_config *configs[4];
@@ -34,7 +34,8 @@ static struct wo_config *config(unsigned mode)
 	struct wo_error err = WO_ERROR_INIT;
 
 	if (configs[mode] == NULL) {
-		snprintf(text, sizeof(text), "client_id = client_01FUZZ\norganization_id = org_01FUZZ\n%s",
+		snprintf(text, sizeof(text),
+			 "client_id = client_01FUZZ\norganization_id = org_01FUZZ\n%s",
 			 modes[mode]);
 		if (wo_config_parse("fuzz.conf", text, strlen(text), &configs[mode], &err) != 0)
 			abort();

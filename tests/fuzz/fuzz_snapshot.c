@@ -21,10 +21,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char key_pem[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MC4CAQAwBQYDK2VwBCIEIEsHjgS78SCL/+dAVqZt4DufhBnguSHWE6Ax9kpiaJgw\n"
-	"-----END PRIVATE KEY-----\n";
+static const char key_pem[] = "-----BEGIN PRIVATE KEY-----\n"
+			      "MC4CAQAwBQYDK2VwBCIEIEsHjgS78SCL/+dAVqZt4DufhBnguSHWE6Ax9kpiaJgw\n"
+			      "-----END PRIVATE KEY-----\n";
 
 static struct wo_snapshot_key *key;
 static EVP_PKEY *raw;

@@ -75,9 +75,13 @@ static int from_text(const char *out, FILE *in)
 			continue;
 		if (strncmp(s, "user ", 5) == 0 && split(xstrdup(s + 5), ':', f, 7) == 7) {
 			u = xrealloc(u, (nu + 1) * sizeof(*u));
-			u[nu++] = (struct wo_cache_user){f[0], (uint32_t)strtoul(f[1], NULL, 10),
+			u[nu++] = (struct wo_cache_user){f[0],
+							 (uint32_t)strtoul(f[1], NULL, 10),
 							 (uint32_t)strtoul(f[2], NULL, 10),
-							 f[3], f[4], f[5], f[6]};
+							 f[3],
+							 f[4],
+							 f[5],
+							 f[6]};
 		} else if (strncmp(s, "group ", 6) == 0 && split(xstrdup(s + 6), ':', f, 3) == 3) {
 			char **m = NULL;
 			size_t nm = 0;

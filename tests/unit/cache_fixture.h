@@ -15,15 +15,15 @@ static const char *const fx_admins[] = {"alice", "bob"};
 static const char *const fx_dev[] = {"alice", "carol", "bob"};
 
 static const struct wo_cache_user fx_users[] = {
-	{"alice", 200001, 200001, "Alice Liddell", "/home/alice", "/bin/bash", "user_01ALICE"},
-	{"bob", 200002, 100000, "", "/home/bob", "/bin/sh", "user_01BOB"},
-	{"carol", 200003, 100000, "Carol, Room 4", "/srv/carol", "/bin/bash", "user_01CAROL"},
+    {"alice", 200001, 200001, "Alice Liddell", "/home/alice", "/bin/bash", "user_01ALICE"},
+    {"bob", 200002, 100000, "", "/home/bob", "/bin/sh", "user_01BOB"},
+    {"carol", 200003, 100000, "Carol, Room 4", "/srv/carol", "/bin/bash", "user_01CAROL"},
 };
 
 static const struct wo_cache_group fx_groups[] = {
-	{"workos-users", 100000, NULL, 0},
-	{"workos-admin", 100001, fx_admins, 2},
-	{"workos-dev", 100002, fx_dev, 3},
+    {"workos-users", 100000, NULL, 0},
+    {"workos-admin", 100001, fx_admins, 2},
+    {"workos-dev", 100002, fx_dev, 3},
 };
 
 #define FX_NU (sizeof(fx_users) / sizeof(fx_users[0]))

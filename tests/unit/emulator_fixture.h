@@ -52,7 +52,8 @@ struct emu {
 	char requests_log[320];
 };
 
-static __attribute__((unused)) void emu_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static __attribute__((unused)) void emu_bail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 static __attribute__((unused)) void emu_bail(const char *fmt, ...)
 {
 	va_list ap;
@@ -72,7 +73,8 @@ static __attribute__((unused)) const char *emu_env(const char *name, const char 
 	return v != NULL && v[0] != '\0' ? v : fallback;
 }
 
-static __attribute__((unused)) void emu_copy_field(json_object *o, const char *key, char *buf, size_t size)
+static __attribute__((unused)) void emu_copy_field(json_object *o, const char *key, char *buf,
+						   size_t size)
 {
 	json_object *v;
 
@@ -216,8 +218,8 @@ static __attribute__((unused)) size_t emu_write_cb(char *p, size_t size, size_t 
  * (name may carry a query).  Returns the HTTP status (0 when unreachable)
  * and, when out is not NULL, the parsed answer (json_object_put it).
  */
-static __attribute__((unused)) long emu_control(const struct emu *e, const char *name, const char *json_body,
-			json_object **out)
+static __attribute__((unused)) long emu_control(const struct emu *e, const char *name,
+						const char *json_body, json_object **out)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -254,9 +256,10 @@ static __attribute__((unused)) long emu_control(const struct emu *e, const char 
 }
 
 /* POSTs a control command built from a format; true on 200. */
-static __attribute__((unused)) bool emu_ctl(const struct emu *e, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static __attribute__((unused)) bool emu_ctl(const struct emu *e, const char *name, const char *fmt, ...)
+static __attribute__((unused)) bool emu_ctl(const struct emu *e, const char *name, const char *fmt,
+					    ...) __attribute__((format(printf, 3, 4)));
+static __attribute__((unused)) bool emu_ctl(const struct emu *e, const char *name, const char *fmt,
+					    ...)
 {
 	char body[1024];
 	va_list ap;
@@ -273,8 +276,9 @@ static __attribute__((unused)) bool emu_reset(const struct emu *e)
 }
 
 /* Arms a fault on `path` ("kind" is status, close, delay, malformed...). */
-static __attribute__((unused)) bool emu_fault(const struct emu *e, const char *path, const char *kind, int status,
-		      int retry_after, int delay_ms, int count)
+static __attribute__((unused)) bool emu_fault(const struct emu *e, const char *path,
+					      const char *kind, int status, int retry_after,
+					      int delay_ms, int count)
 {
 	char extra[128] = "";
 	int n = 0;
@@ -293,7 +297,8 @@ static __attribute__((unused)) bool emu_fault(const struct emu *e, const char *p
 }
 
 /* The request log entries for a path (json array, owned by *holder). */
-static __attribute__((unused)) json_object *emu_requests(const struct emu *e, const char *path, json_object **holder)
+static __attribute__((unused)) json_object *emu_requests(const struct emu *e, const char *path,
+							 json_object **holder)
 {
 	char name[512];
 	json_object *arr;
@@ -353,7 +358,8 @@ static __attribute__((unused)) long emu_stat(const struct emu *e, const char *ke
 
 /* The user code of the latest device code, waiting up to `wait` seconds for
  * one that is pending.  false when there is none. */
-static __attribute__((unused)) bool emu_latest_code(const struct emu *e, double wait, char *user_code, size_t size)
+static __attribute__((unused)) bool emu_latest_code(const struct emu *e, double wait,
+						    char *user_code, size_t size)
 {
 	char name[64];
 	json_object *o;
@@ -375,7 +381,8 @@ static __attribute__((unused)) bool emu_latest_code(const struct emu *e, double 
  * api_https, the defaults for those keys are left out (duplicate keys are
  * errors).  Bails when the text is refused; wo_config_free the result.
  */
-static __attribute__((unused)) struct wo_config *emu_config(const struct emu *e, const char *extra_lines)
+static __attribute__((unused)) struct wo_config *emu_config(const struct emu *e,
+							    const char *extra_lines)
 {
 	char text[4096], line[512];
 	struct wo_config *cfg = NULL;

@@ -15,7 +15,7 @@ static int tap_count;
 static int tap_failures;
 
 __attribute__((format(printf, 4, 5))) static int tap_ok(int pass, const char *file, int line,
-							 const char *fmt, ...)
+							const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,30 +35,30 @@ __attribute__((format(printf, 4, 5))) static int tap_ok(int pass, const char *fi
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                                    \
-	do {                                                                                      \
-		long long got_ = (long long)(got), want_ = (long long)(want);                     \
-		if (!tap_ok(got_ == want_, __FILE__, __LINE__, __VA_ARGS__))                      \
-			printf("#   got %lld, want %lld\n", got_, want_);                             \
+#define is_int(got, want, ...)                                                                     \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (!tap_ok(got_ == want_, __FILE__, __LINE__, __VA_ARGS__))                       \
+			printf("#   got %lld, want %lld\n", got_, want_);                          \
 	} while (0)
 
-#define is_str(got, want, ...)                                                                    \
-	do {                                                                                      \
-		const char *got_ = (got), *want_ = (want);                                        \
-		int same_ = (got_ == NULL && want_ == NULL) ||                                    \
-			    (got_ != NULL && want_ != NULL && strcmp(got_, want_) == 0);          \
-		if (!tap_ok(same_, __FILE__, __LINE__, __VA_ARGS__))                              \
-			printf("#   got \"%s\", want \"%s\"\n", got_ ? got_ : "(null)",               \
-			       want_ ? want_ : "(null)");                                         \
+#define is_str(got, want, ...)                                                                     \
+	do {                                                                                       \
+		const char *got_ = (got), *want_ = (want);                                         \
+		int same_ = (got_ == NULL && want_ == NULL) ||                                     \
+			    (got_ != NULL && want_ != NULL && strcmp(got_, want_) == 0);           \
+		if (!tap_ok(same_, __FILE__, __LINE__, __VA_ARGS__))                               \
+			printf("#   got \"%s\", want \"%s\"\n", got_ ? got_ : "(null)",            \
+			       want_ ? want_ : "(null)");                                          \
 	} while (0)
 
 /* Passes when `haystack` contains `needle`; for checking error messages. */
-#define like(haystack, needle, ...)                                                               \
-	do {                                                                                      \
-		const char *h_ = (haystack), *n_ = (needle);                                      \
-		if (!tap_ok(h_ != NULL && strstr(h_, n_) != NULL, __FILE__, __LINE__,             \
-			    __VA_ARGS__))                                                         \
-			printf("#   \"%s\" does not contain \"%s\"\n", h_ ? h_ : "(null)", n_);       \
+#define like(haystack, needle, ...)                                                                \
+	do {                                                                                       \
+		const char *h_ = (haystack), *n_ = (needle);                                       \
+		if (!tap_ok(h_ != NULL && strstr(h_, n_) != NULL, __FILE__, __LINE__,              \
+			    __VA_ARGS__))                                                          \
+			printf("#   \"%s\" does not contain \"%s\"\n", h_ ? h_ : "(null)", n_);    \
 	} while (0)
 
 static inline void diag(const char *fmt, ...)

@@ -19,7 +19,7 @@
 #include "secret.h"
 #include "tap.h"
 
-#define SYNTHETIC 250
+#define SYNTHETIC   250
 #define REVOKE_PATH "/user_management/sessions/revoke"
 
 /* From the fixture. */
@@ -206,8 +206,7 @@ static void test_device_poll(void)
 	emu_ctl(&emu, "device-settings", "{\"expires_in\":600}");
 
 	wo_api_authorize_device(k.c, &da, &err);
-	ok(emu_ctl(&emu, "approve", "{\"code\":\"%s\",\"user\":\"ada@example.com\"}",
-		   da.user_code),
+	ok(emu_ctl(&emu, "approve", "{\"code\":\"%s\",\"user\":\"ada@example.com\"}", da.user_code),
 	   "control: approve as ada");
 	r = wo_api_poll_device(k.c, da.device_code, &auth, &err);
 	is_int(r, WO_POLL_APPROVED, "approved code: approved (%s)", err.message);
@@ -269,8 +268,7 @@ static void test_docs_body_and_issuer(void)
 
 	ok(emu_ctl(&emu, "token-issuer", "{\"issuer\":\"https://auth.example.com\"}"),
 	   "control: tokens issued by the custom auth domain");
-	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)",
-	   err.message);
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)", err.message);
 	ok(wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) == 0,
 	   "iss = the configured token_issuer is accepted (%s)", err.message);
 	is_str(claims.iss, "https://auth.example.com", "  iss");
@@ -289,8 +287,7 @@ static void test_docs_body_and_issuer(void)
 	wo_authentication_clear(&auth);
 
 	emu_ctl(&emu, "token-issuer", "{\"issuer\":\"https://evil.example.com\"}");
-	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)",
-	   err.message);
+	ok(device_auth(&k, "ada@example.com", &auth, &err) == 0, "device login (%s)", err.message);
 	ok(wo_api_verify_access_token(k.c, auth.access_token, ADA_ID, &claims, &err) != 0 &&
 	       err.kind == WO_ERR_TOKEN,
 	   "another unknown iss is refused");
@@ -412,7 +409,7 @@ static void test_password(void)
 	is_str(err.code, "email_verification_required", "  email_verification_required");
 	is_str(ae.email, "ursula@example.com", "  with the email");
 	ok(ae.email_verification_id != NULL &&
-		   strncmp(ae.email_verification_id, "email_verification_", 19) == 0,
+	       strncmp(ae.email_verification_id, "email_verification_", 19) == 0,
 	   "  an email_verification_id");
 	ok(ae.pending_authentication_token != NULL, "  and a pending token");
 	wo_api_error_clear(&ae);
@@ -420,7 +417,8 @@ static void test_password(void)
 	ok(password(&k, "sam@example.com", "anything", &auth, &ae, &err) != 0, "sam: SSO only");
 	is_str(err.code, "sso_required", "  sso_required");
 	is_int(ae.connection_id_count, 1, "  one connection id");
-	is_str(ae.connection_id_count ? ae.connection_ids[0] : NULL, SAM_CONN, "  sam's connection");
+	is_str(ae.connection_id_count ? ae.connection_ids[0] : NULL, SAM_CONN,
+	       "  sam's connection");
 	is_str(ae.email, "sam@example.com", "  with the email");
 	wo_api_error_clear(&ae);
 
@@ -448,7 +446,7 @@ static void test_password(void)
 		is_str(err.code, "invalid_organization_id", "  invalid_organization_id");
 		wo_api_error_clear(&ae2);
 		ok(wo_api_authenticate_organization(k.c, pending, emu.org_id, &auth, &ae2, &err) ==
-			   0,
+		       0,
 		   "selecting the main organization (%s)", err.message);
 		is_str(auth.organization_id, emu.org_id, "  token for the main organization");
 		is_str(auth.user.id, GRACE_ID, "  user grace");
@@ -459,7 +457,7 @@ static void test_password(void)
 		wo_authentication_clear(&auth);
 		wo_api_error_clear(&ae2);
 		ok(wo_api_authenticate_organization(k.c, pending, emu.org_id, &auth, &ae2, &err) !=
-			   0,
+		       0,
 		   "the pending token is good once");
 		is_str(err.code, "invalid_pending_authentication_token",
 		       "  invalid_pending_authentication_token");
@@ -708,21 +706,21 @@ static void test_pagination(void)
 		if (l.count == 1) {
 			is_int(l.items[0].role_count, 2, "  with two roles");
 			ok(l.items[0].role_count == 2 &&
-				   ((strcmp(l.items[0].roles[0], "developer") == 0 &&
-				     strcmp(l.items[0].roles[1], "member") == 0) ||
-				    (strcmp(l.items[0].roles[0], "member") == 0 &&
-				     strcmp(l.items[0].roles[1], "developer") == 0)),
+			       ((strcmp(l.items[0].roles[0], "developer") == 0 &&
+				 strcmp(l.items[0].roles[1], "member") == 0) ||
+				(strcmp(l.items[0].roles[0], "member") == 0 &&
+				 strcmp(l.items[0].roles[1], "developer") == 0)),
 			   "  member and developer");
 		}
 		wo_membership_list_clear(&l);
 		ok(wo_api_list_memberships(k.c, emu.org_id, IAN_ID, "inactive", NULL, &l, &err) ==
-			   0,
+		       0,
 		   "ian's inactive membership");
 		is_int(l.count, 1, "  found with statuses=inactive");
 		ok(l.count == 1 && !wo_membership_is_active(&l.items[0]), "  and not active");
 		wo_membership_list_clear(&l);
 		ok(wo_api_list_memberships(k.c, emu.org_id, IAN_ID, NULL, NULL, &l, &err) == 0 &&
-			   l.count == 0,
+		       l.count == 0,
 		   "  absent by default (active only)");
 		wo_membership_list_clear(&l);
 		ok(wo_api_list_memberships(k.c, NULL, NULL, NULL, NULL, &l, &err) != 0,
@@ -815,9 +813,8 @@ static void test_bad_credentials(void)
 			is_int(err.kind, WO_ERR_CONFIG, "  as a configuration error (%s)",
 			       err.message);
 			like(err.message, "client", "  saying the client is the problem");
-			ok(wo_api_authenticate_password(k.c, "ada@example.com",
-							"ada-correct-horse", &auth, &ae,
-							&err) != 0,
+			ok(wo_api_authenticate_password(k.c, "ada@example.com", "ada-correct-horse",
+							&auth, &ae, &err) != 0,
 			   "unknown client id: password grant fails");
 			is_int(err.kind, WO_ERR_CONFIG, "  as a configuration error (%s)",
 			       err.message);
@@ -875,11 +872,10 @@ static int ui_show(void *ctx, const struct wo_device_authorization *da, struct w
 	snprintf(s->user_code, sizeof(s->user_code), "%s", da->user_code);
 	if (s->deny)
 		return emu_ctl(&emu, "deny", "{\"code\":\"%s\"}", da->user_code)
-			       ? 0
-			       : wo_error_set(err, WO_ERR_SYSTEM, "control deny failed");
-	if (s->approve_as != NULL &&
-	    !emu_ctl(&emu, "approve", "{\"code\":\"%s\",\"user\":\"%s\"}", da->user_code,
-		     s->approve_as))
+			   ? 0
+			   : wo_error_set(err, WO_ERR_SYSTEM, "control deny failed");
+	if (s->approve_as != NULL && !emu_ctl(&emu, "approve", "{\"code\":\"%s\",\"user\":\"%s\"}",
+					      da->user_code, s->approve_as))
 		return wo_error_set(err, WO_ERR_SYSTEM, "control approve failed");
 	return 0;
 }
@@ -953,13 +949,13 @@ static void test_device_login(void)
 	is_int(st.polls, 2, "  on the second poll");
 	emu_fault(&emu, "/user_management/organization_memberships", "delay", 0, -1, 1500, 1);
 	ok(wo_admit(k.c, &auth, ADA_ID, NULL, &adm, &err) == 0,
-	   "  admission after it has its own time (1.5 s membership answer) (%s)",
-	   err.message);
+	   "  admission after it has its own time (1.5 s membership answer) (%s)", err.message);
 	wo_authentication_clear(&auth);
 	close_cli(&k);
 }
 
-/* --- admission --------------------------------------------------------------------------------- */
+/* --- admission ---------------------------------------------------------------------------------
+ */
 
 static int admit_via_device(struct cli *k, const char *email, const char *owner_id,
 			    char *const *require, struct wo_admission *adm, struct wo_error *err)
@@ -998,7 +994,7 @@ static void test_admission(void)
 	is_str(err.code, "wrong_user", "  wrong_user");
 	is_str(adm.user_id, ADA_ID, "  who approved is still reported");
 	ok(admit_via_device(&k, "ada@example.com", NULL, NULL, &adm, &err) == -1 &&
-		   strcmp(err.code, "wrong_user") == 0,
+	       strcmp(err.code, "wrong_user") == 0,
 	   "an account without an owner admits nobody");
 
 	ok(admit_via_device(&k, "ian@example.com", IAN_ID, NULL, &adm, &err) == -1,
@@ -1007,8 +1003,7 @@ static void test_admission(void)
 	ok(wo_member_lookup(k.c, IAN_ID, &mr, &err) == 0 && !mr.active,
 	   "  member lookup: not active");
 	wo_member_roles_clear(&mr);
-	ok(wo_member_lookup(k.c, "user_01HQWNMJ10WKFXX2MK8VARM7F4", &mr, &err) == 0 &&
-		   !mr.active,
+	ok(wo_member_lookup(k.c, "user_01HQWNMJ10WKFXX2MK8VARM7F4", &mr, &err) == 0 && !mr.active,
 	   "  unknown user: not active");
 	wo_member_roles_clear(&mr);
 	ok(wo_member_lookup(k.c, MILA_ID, &mr, &err) == 0 && mr.active && mr.n_roles == 2,
@@ -1025,7 +1020,7 @@ static void test_admission(void)
 	/* Another organization's token. */
 	{
 		if (password(&k, "grace@example.com", "grace-battery-staple", &auth, &ae, &err) !=
-			    0 &&
+			0 &&
 		    ae.pending_authentication_token != NULL) {
 			struct wo_api_error ae2 = {0};
 			if (wo_api_authenticate_organization(k.c, ae.pending_authentication_token,
@@ -1130,7 +1125,7 @@ static void test_revoke(void)
 
 	/* A refusal after the token verified still ends the session. */
 	ok(admit_via_device(&k, "grace@example.com", ADA_ID, NULL, &adm, &err) == -1 &&
-		   strcmp(err.code, "wrong_user") == 0,
+	       strcmp(err.code, "wrong_user") == 0,
 	   "grace refused for ada's account");
 	before = emu_count_requests(&emu, REVOKE_PATH);
 	wo_error_clear(&err);
@@ -1160,7 +1155,7 @@ static void test_revoke(void)
 		before = emu_count_requests(&emu, REVOKE_PATH);
 		wo_error_clear(&err);
 		ok(wo_api_revoke_session(k.c, adm.session_id, &err) == -1 &&
-			   err.kind == WO_ERR_CONFIG,
+		       err.kind == WO_ERR_CONFIG,
 		   "  wo_api_revoke_session needs the key (%s)", err.message);
 		is_int(wo_admission_end_session(k.c, &adm, &err), 0, "  nothing to end without it");
 		is_int(emu_count_requests(&emu, REVOKE_PATH), before, "  and nothing sent");

@@ -62,19 +62,19 @@ static struct json_object *build(const struct wo_audit_event *ev)
 static void test_shape(void)
 {
 	struct wo_audit_event ev = {
-		.organization_id = "org_01TEST",
-		.action = "pam.auth.succeeded",
-		.occurred_at_ms = 1767225600123LL, /* 2026-01-01T00:00:00.123Z */
-		.actor_id = "user_01ADA",
-		.actor_name = "ada@example.com",
-		.host_id = "0123456789abcdef0123456789abcdef",
-		.host_name = "web1",
-		.account = "ada",
-		.location = "192.0.2.7",
-		.service = "sshd",
-		.tty = "ssh",
-		.mode = "device",
-		.reason = "device+token",
+	    .organization_id = "org_01TEST",
+	    .action = "pam.auth.succeeded",
+	    .occurred_at_ms = 1767225600123LL, /* 2026-01-01T00:00:00.123Z */
+	    .actor_id = "user_01ADA",
+	    .actor_name = "ada@example.com",
+	    .host_id = "0123456789abcdef0123456789abcdef",
+	    .host_name = "web1",
+	    .account = "ada",
+	    .location = "192.0.2.7",
+	    .service = "sshd",
+	    .tty = "ssh",
+	    .mode = "device",
+	    .reason = "device+token",
 	};
 	struct json_object *o = build(&ev), *v;
 
@@ -124,10 +124,10 @@ static void test_hostile(void)
 {
 	char tty[2001], big[3000], cut[600];
 	struct wo_audit_event ev = {
-		.organization_id = "org_01TEST",
-		.action = "pam.auth.denied",
-		.account = "ada",
-		.service = "ss\"hd\n\\x",
+	    .organization_id = "org_01TEST",
+	    .action = "pam.auth.denied",
+	    .account = "ada",
+	    .service = "ss\"hd\n\\x",
 	};
 	struct json_object *o;
 	const char *s;
@@ -143,7 +143,9 @@ static void test_hostile(void)
 	s = str(o, "event.metadata.tty");
 	ok(s && strlen(s) == WO_AUDIT_METADATA_VALUE_MAX, "2000-char tty cut to 500 (%zu)",
 	   s ? strlen(s) : 0);
-	is_str(str(o, "event.metadata.reason"), "bad????" "?(zz\xe2\x82\xac",
+	is_str(str(o, "event.metadata.reason"),
+	       "bad????"
+	       "?(zz\xe2\x82\xac",
 	       "control bytes and invalid UTF-8 become '?', valid UTF-8 kept");
 	is_str(str(o, "event.context.location"), "10.0.0.1??Injected: yes", "CR LF cleaned");
 	is_str(str(o, "event.metadata.service"), "ss\"hd?\\x", "quotes and backslashes survive");
@@ -152,7 +154,8 @@ static void test_hostile(void)
 	/* Cutting never splits a character: 499 'a' then a 2-byte one. */
 	memset(big, 'a', 499);
 	strcpy(big + 499, "\xc3\xa9tail");
-	ok(wo_audit_clean(cut, sizeof(cut), big, 500) == 499, "a character over the limit is left out");
+	ok(wo_audit_clean(cut, sizeof(cut), big, 500) == 499,
+	   "a character over the limit is left out");
 	ok(wo_audit_clean(cut, sizeof(cut), NULL, 500) == 0 && cut[0] == '\0', "NULL is \"\"");
 	ok(wo_audit_clean(cut, 8, big, 500) == 7, "cut to the buffer too");
 }
@@ -207,16 +210,16 @@ static void test_spool(void)
 	ok(r == 0 && strcmp(n1, n2) < 0, "a later event sorts later");
 	wo_audit_spool_key(n1, key);
 	ok(strncmp(key, "pam-workos-", 11) == 0 && strlen(key) == 11 + 32 &&
-		   strstr(n1, key + 11) != NULL,
+	       strstr(n1, key + 11) != NULL,
 	   "Idempotency-Key from the name: %s", key);
 
 	fd = wo_audit_spool_open(sub, false, &err);
 	ok(fd >= 0, "open");
-	ok(wo_audit_spool_list(fd, &names, &n, &err) == 0 && n == 2 &&
-		   strcmp(names[0], n1) == 0 && strcmp(names[1], n2) == 0,
+	ok(wo_audit_spool_list(fd, &names, &n, &err) == 0 && n == 2 && strcmp(names[0], n1) == 0 &&
+	       strcmp(names[1], n2) == 0,
 	   "list: both, oldest first");
 	ok(wo_audit_spool_read(fd, n1, &buf, &len, &err) == 0 && len == strlen(json) &&
-		   strcmp(buf, json) == 0,
+	       strcmp(buf, json) == 0,
 	   "read back what was written");
 	free(buf);
 	ok(wo_audit_spool_lock(fd, &err) == 1, "delivery lock taken");
@@ -259,7 +262,8 @@ static void test_spool(void)
 		lfd = open(path, O_RDONLY);
 		flock(lfd, LOCK_EX);
 		r = wo_audit_spool_append(sub, json, strlen(json), 3, NULL, &dropped, &err);
-		ok(r == 1 && dropped == 0, "counter locked by another: dropped, not counted, no wait");
+		ok(r == 1 && dropped == 0,
+		   "counter locked by another: dropped, not counted, no wait");
 		close(lfd);
 	}
 
@@ -269,17 +273,19 @@ static void test_spool(void)
 
 		memset(huge, 'x', WO_AUDIT_EVENT_MAX + 1);
 		huge[WO_AUDIT_EVENT_MAX + 1] = '\0';
-		ok(wo_audit_spool_append(sub, huge, WO_AUDIT_EVENT_MAX + 1, 100, NULL, NULL, &err) < 0,
+		ok(wo_audit_spool_append(sub, huge, WO_AUDIT_EVENT_MAX + 1, 100, NULL, NULL, &err) <
+		       0,
 		   "an event over %d bytes is refused", WO_AUDIT_EVENT_MAX);
 		free(huge);
 	}
 	chmod(sub, 0777);
 	ok(wo_audit_spool_append(sub, json, strlen(json), 100, NULL, NULL, &err) < 0 &&
-		   strstr(err.message, "refusing") != NULL,
+	       strstr(err.message, "refusing") != NULL,
 	   "a spool writable by others is refused");
 	chmod(sub, 0700);
 	if (chown(sub, 1, 0) == 0) {
-		ok(wo_audit_spool_open(sub, false, &err) < 0, "a spool not owned by root is refused");
+		ok(wo_audit_spool_open(sub, false, &err) < 0,
+		   "a spool not owned by root is refused");
 		(void)!chown(sub, 0, 0);
 	}
 	{

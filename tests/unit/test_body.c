@@ -32,12 +32,11 @@ int main(void)
 	wo_json_string(obj, "body", "password", 0, 64, &s, &err);
 	ok(s == NULL, "control characters are refused by the strict reader, as expected");
 	ok(json_object_object_get_ex(obj, "password", &v) &&
-		   strcmp(json_object_get_string(v), "p\"a\\s\ns\x01w\xc3\xa9") == 0,
+	       strcmp(json_object_get_string(v), "p\"a\\s\ns\x01w\xc3\xa9") == 0,
 	   "quotes, backslash, newline, control and UTF-8 round-trip");
 	ok(!json_object_object_get_ex(obj, "absent", &v), "optional NULL member omitted");
 	ok(json_object_object_get_ex(obj, "event", &v) &&
-		   json_object_object_get_ex(v, "targets", &v) &&
-		   json_object_array_length(v) == 2,
+	       json_object_object_get_ex(v, "targets", &v) && json_object_array_length(v) == 2,
 	   "nested object with an array of two objects");
 	json_object_put(obj);
 	wo_body_clear(&b);

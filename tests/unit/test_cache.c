@@ -39,7 +39,8 @@ static void test_siphash(void)
 	wo_siphash_update(&s, msg, 3);
 	wo_siphash_update(&s, msg + 3, 9);
 	wo_siphash_update(&s, msg + 12, 51);
-	is_int(wo_siphash_final(&s), wo_siphash24(key, msg, 63), "siphash: incremental == one-shot");
+	is_int(wo_siphash_final(&s), wo_siphash24(key, msg, 63),
+	       "siphash: incremental == one-shot");
 }
 
 /* Every field of every record through every lookup of the map API. */
@@ -117,7 +118,7 @@ static void test_round_trip(void)
 	}
 	ok(all, "every entry has its own nonzero ref");
 	ok(wo_cache_user_by_name(m, "alice", &u) == 1 && u.n_gids == 2 && u.gids[0] == 100001 &&
-		   u.gids[1] == 100002,
+	       u.gids[1] == 100002,
 	   "alice's supplementary gids: admin, dev");
 	ok(wo_cache_user_by_name(m, "carol", &u) == 1 && u.n_gids == 1 && u.gids[0] == 100002,
 	   "carol's supplementary gids: dev");
@@ -155,8 +156,7 @@ static void test_round_trip(void)
 	ok(wo_cache_verify(path, &stats, &err) == 0, "wo_cache_verify passes (%s)", err.message);
 	ok(stats.n_users == 3 && stats.n_groups == 3 && stats.generation == 1,
 	   "verify reports counts and generation");
-	ok(fx_write(path) == 0 && wo_cache_verify(path, &stats, &err) == 0 &&
-		   stats.generation == 2,
+	ok(fx_write(path) == 0 && wo_cache_verify(path, &stats, &err) == 0 && stats.generation == 2,
 	   "rewriting bumps the generation");
 	{
 		struct stat st;
@@ -178,7 +178,7 @@ static void test_empty(void)
 	ok(wo_cache_verify(p, NULL, &err) == 0, "and verifies");
 	m = wo_cache_map_open(p, 0, false, &err);
 	ok(m != NULL && wo_cache_user_by_name(m, "alice", &u) == 0 &&
-		   wo_cache_user_by_uid(m, 200001, &u) == 0,
+	       wo_cache_user_by_uid(m, 200001, &u) == 0,
 	   "lookups in an empty cache find nothing");
 	wo_cache_map_release(m);
 }
@@ -224,16 +224,15 @@ static void test_layout(void)
 		   h->n_users == FX_NU && h->n_groups == FX_NG;
 	ok(sections, "header: version %d, sizes, counts", WO_CACHE_VERSION);
 	/* The walks below trust the counts and offsets checked here. */
-	sections = sections && h->ix_uname_off >= sizeof(*h) && h->ix_uname_off % 64 == 0 &&
-		   h->ix_uid_off % 64 == 0 &&
-		   h->ix_uid_off >= h->ix_uname_off + 64ull * h->user_slots &&
-		   h->ix_gname_off >= h->ix_uid_off + 64ull * h->user_slots &&
-		   h->ix_gid_off >= h->ix_gname_off + 8ull * h->group_slots &&
-		   h->users_off >= h->ix_gid_off + 8ull * h->group_slots &&
-		   h->groups_off >= h->users_off + 4ull * h->n_users &&
-		   h->records_off >= h->groups_off + 4ull * h->n_groups &&
-		   h->records_off % 8 == 0 && h->records_off <= len &&
-		   h->records_size <= len - h->records_off;
+	sections =
+	    sections && h->ix_uname_off >= sizeof(*h) && h->ix_uname_off % 64 == 0 &&
+	    h->ix_uid_off % 64 == 0 && h->ix_uid_off >= h->ix_uname_off + 64ull * h->user_slots &&
+	    h->ix_gname_off >= h->ix_uid_off + 64ull * h->user_slots &&
+	    h->ix_gid_off >= h->ix_gname_off + 8ull * h->group_slots &&
+	    h->users_off >= h->ix_gid_off + 8ull * h->group_slots &&
+	    h->groups_off >= h->users_off + 4ull * h->n_users &&
+	    h->records_off >= h->groups_off + 4ull * h->n_groups && h->records_off % 8 == 0 &&
+	    h->records_off <= len && h->records_size <= len - h->records_off;
 	ok(sections, "sections in the documented order, user cells on cache lines, records "
 		     "8-aligned and inside the file");
 	if (!sections) {
@@ -317,33 +316,47 @@ static void test_validation(void)
 		struct wo_cache_user u;
 		struct wo_cache_group g;
 	} bad[] = {
-		{"invalid user name", {"Bob", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"user name with ':'", {"a:b", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"NULL name", {NULL, 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"uid 0", {"zed", 0, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"uid 65535", {"zed", 65535, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"uid 4294967295", {"zed", 4294967295u, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"gid 0", {"zed", 300, 0, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"gecos with ':'", {"zed", 300, 300, "a:b", "/h", "/bin/sh", "u1"}, {0}},
-		{"gecos with newline", {"zed", 300, 300, "a\nb", "/h", "/bin/sh", "u1"}, {0}},
-		{"gecos with DEL", {"zed", 300, 300, "a\x7f", "/h", "/bin/sh", "u1"}, {0}},
-		{"NULL gecos", {"zed", 300, 300, NULL, "/h", "/bin/sh", "u1"}, {0}},
-		{"relative home", {"zed", 300, 300, "", "home/zed", "/bin/sh", "u1"}, {0}},
-		{"empty home", {"zed", 300, 300, "", "", "/bin/sh", "u1"}, {0}},
-		{"relative shell", {"zed", 300, 300, "", "/h", "sh", "u1"}, {0}},
-		{"shell with ':'", {"zed", 300, 300, "", "/h", "/bin/s:h", "u1"}, {0}},
-		{"empty WorkOS id", {"zed", 300, 300, "", "/h", "/bin/sh", ""}, {0}},
-		{"WorkOS id with space", {"zed", 300, 300, "", "/h", "/bin/sh", "user 1"}, {0}},
-		{"duplicate user name", {"alice", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"duplicate uid", {"zed", 200001, 300, "", "/h", "/bin/sh", "u1"}, {0}},
-		{"invalid group name", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"Wheel", 5000, NULL, 0}},
-		{"group gid 0", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 0, NULL, 0}},
-		{"duplicate group name", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"workos-dev", 5000, NULL, 0}},
-		{"duplicate gid", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 100001, NULL, 0}},
-		{"member that is not a user", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 5000, ghost, 1}},
-		{"member listed twice", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 5000, twice, 2}},
-		{"invalid member name", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 5000, badname, 1}},
-		{"members NULL with a count", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 5000, NULL, 1}},
+	    {"invalid user name", {"Bob", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"user name with ':'", {"a:b", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"NULL name", {NULL, 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"uid 0", {"zed", 0, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"uid 65535", {"zed", 65535, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"uid 4294967295", {"zed", 4294967295u, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"gid 0", {"zed", 300, 0, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"gecos with ':'", {"zed", 300, 300, "a:b", "/h", "/bin/sh", "u1"}, {0}},
+	    {"gecos with newline", {"zed", 300, 300, "a\nb", "/h", "/bin/sh", "u1"}, {0}},
+	    {"gecos with DEL", {"zed", 300, 300, "a\x7f", "/h", "/bin/sh", "u1"}, {0}},
+	    {"NULL gecos", {"zed", 300, 300, NULL, "/h", "/bin/sh", "u1"}, {0}},
+	    {"relative home", {"zed", 300, 300, "", "home/zed", "/bin/sh", "u1"}, {0}},
+	    {"empty home", {"zed", 300, 300, "", "", "/bin/sh", "u1"}, {0}},
+	    {"relative shell", {"zed", 300, 300, "", "/h", "sh", "u1"}, {0}},
+	    {"shell with ':'", {"zed", 300, 300, "", "/h", "/bin/s:h", "u1"}, {0}},
+	    {"empty WorkOS id", {"zed", 300, 300, "", "/h", "/bin/sh", ""}, {0}},
+	    {"WorkOS id with space", {"zed", 300, 300, "", "/h", "/bin/sh", "user 1"}, {0}},
+	    {"duplicate user name", {"alice", 300, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"duplicate uid", {"zed", 200001, 300, "", "/h", "/bin/sh", "u1"}, {0}},
+	    {"invalid group name",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"Wheel", 5000, NULL, 0}},
+	    {"group gid 0", {"zed", 300, 300, "", "/h", "/bin/sh", "u1"}, {"zgrp", 0, NULL, 0}},
+	    {"duplicate group name",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"workos-dev", 5000, NULL, 0}},
+	    {"duplicate gid",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"zgrp", 100001, NULL, 0}},
+	    {"member that is not a user",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"zgrp", 5000, ghost, 1}},
+	    {"member listed twice",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"zgrp", 5000, twice, 2}},
+	    {"invalid member name",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"zgrp", 5000, badname, 1}},
+	    {"members NULL with a count",
+	     {"zed", 300, 300, "", "/h", "/bin/sh", "u1"},
+	     {"zgrp", 5000, NULL, 1}},
 	};
 	char longgecos[WO_CACHE_GECOS_MAX + 2];
 	struct wo_cache_user users[FX_NU + 1];
@@ -361,11 +374,11 @@ static void test_validation(void)
 
 		users[FX_NU] = bad[i].u;
 		groups[FX_NG] = bad[i].g;
-		r = wo_cache_write(path, users, FX_NU + 1, groups, bad[i].g.name ? FX_NG + 1 : FX_NG,
-				   &err);
+		r = wo_cache_write(path, users, FX_NU + 1, groups,
+				   bad[i].g.name ? FX_NG + 1 : FX_NG, &err);
 		after = fx_slurp(path, &alen);
 		ok(r == -1 && err.kind == WO_ERR_INVALID && err.message[0] && alen == blen &&
-			   memcmp(before, after, blen) == 0,
+		       memcmp(before, after, blen) == 0,
 		   "refused, old file intact: %s (%s)", bad[i].what, err.message);
 		free(after);
 	}
@@ -382,7 +395,7 @@ static void test_validation(void)
 		   "accepted: gecos of exactly %d bytes, UTF-8 allowed", WO_CACHE_GECOS_MAX);
 		users[FX_NU].gecos = "Ren\xc3\xa9 M\xc3\xbcller";
 		ok(wo_cache_write(path, users, FX_NU + 1, groups, FX_NG, &err) == 0 &&
-			   wo_cache_verify(path, NULL, &err) == 0,
+		       wo_cache_verify(path, NULL, &err) == 0,
 		   "accepted: UTF-8 gecos");
 	}
 	free(before);
@@ -408,7 +421,7 @@ static void test_write_failures(void)
 
 	snprintf(p, sizeof(p), "%s/no/such/dir/nss.cache", dir);
 	ok(wo_cache_write(p, fx_users, FX_NU, fx_groups, FX_NG, &err) == -1 &&
-		   err.kind == WO_ERR_SYSTEM,
+	       err.kind == WO_ERR_SYSTEM,
 	   "a missing directory is a system error (%s)", err.message);
 	/* rename() onto a non-empty directory fails after the temp file is
 	 * written: the temp file must go, the target must stay. */
@@ -505,8 +518,8 @@ static size_t touch_group(const struct wo_cache_gview *g)
  * the map was accepted. */
 static int poke(const void *buf, size_t len)
 {
-	static const char *const names[] = {"alice", "bob", "carol", "dave", "workos-dev",
-					    "workos-admin", "workos-users"};
+	static const char *const names[] = {"alice",	  "bob",	  "carol",	 "dave",
+					    "workos-dev", "workos-admin", "workos-users"};
 	struct wo_cache_map *m;
 	struct wo_cache_uview u;
 	struct wo_cache_pwview p;
@@ -634,12 +647,12 @@ static void test_hostile(void)
 	is_int(verified, 0, "none of %zu flipped files passes wo_cache_verify", flips);
 	is_int(bad_names, 0, "no lookup in a flipped file hands out an invalid name");
 
-#define FORGE(what, stmt)                                                                         \
-	do {                                                                                      \
-		memcpy(bad, good, len);                                                           \
-		h = (struct wo_cache_header *)(void *)bad;                                        \
-		stmt;                                                                             \
-		ok(!poke(bad, len), "refused: %s", what);                                         \
+#define FORGE(what, stmt)                                                                          \
+	do {                                                                                       \
+		memcpy(bad, good, len);                                                            \
+		h = (struct wo_cache_header *)(void *)bad;                                         \
+		stmt;                                                                              \
+		ok(!poke(bad, len), "refused: %s", what);                                          \
 	} while (0)
 	FORGE("bad magic", h->magic[0] = 'X');
 	FORGE("other byte order", h->bom = 0x04030201);
@@ -732,7 +745,7 @@ static void test_hostile(void)
 		ur->dir_len = UINT16_MAX;
 		m = damaged(bad, len);
 		ok(m && wo_cache_user_at(m, 0, &u) == -1 &&
-			   wo_cache_user_by_name(m, "alice", &u) == -1,
+		       wo_cache_user_by_name(m, "alice", &u) == -1,
 		   "a record followed by others whose lengths run past the area: corrupt");
 		wo_cache_map_release(m);
 
@@ -778,7 +791,8 @@ static void test_hostile(void)
 		m = damaged(bad, len);
 		all &= m && wo_cache_user_by_name(m, "alice", &u) == -1;
 		wo_cache_map_release(m);
-		ok(all, "gecos, dir or shell with ':', newline or DEL, or a relative home: corrupt");
+		ok(all,
+		   "gecos, dir or shell with ':', newline or DEL, or a relative home: corrupt");
 
 		/* The WorkOS id goes into API paths: the PAM side refuses a
 		 * bad one even in a file whose checksum is right. */
@@ -833,8 +847,8 @@ static void test_hostile(void)
 		ur->n_gids = UINT16_MAX;
 		m = damaged(bad, len);
 		ok(m && wo_cache_user_by_name(m, "bob", &u) == -1 &&
-			   wo_cache_user_by_uid(m, 200002, &u) == -1 &&
-			   wo_cache_user_at(m, 1, &u) == -1,
+		       wo_cache_user_by_uid(m, 200002, &u) == -1 &&
+		       wo_cache_user_at(m, 1, &u) == -1,
 		   "n_gids too big for the records area: corrupt");
 		wo_cache_map_release(m);
 
@@ -843,9 +857,9 @@ static void test_hostile(void)
 		 * the largest there is. */
 		all = 1;
 		for (int k = 0; k < 3; k++) {
-			uint32_t ref = k == 0 ? (uint32_t)(gh->records_size / 8) + 1
-				     : k == 1 ? (uint32_t)((gh->records_size - 1) / 8) + 1
-					      : UINT32_MAX;
+			uint32_t ref = k == 0	? (uint32_t)(gh->records_size / 8) + 1
+				       : k == 1 ? (uint32_t)((gh->records_size - 1) / 8) + 1
+						: UINT32_MAX;
 
 			memcpy(bad, good, len);
 			h = (struct wo_cache_header *)(void *)bad;
@@ -912,7 +926,7 @@ static void test_hostile(void)
 		((uint32_t *)(void *)(bad + h->groups_off))[0] = user_ref(good, 0);
 		m = damaged(bad, len);
 		ok(m && wo_cache_user_at(m, 1, &u) == -1 && wo_cache_user_at(m, 2, &u) == -1 &&
-			   wo_cache_group_at(m, 2, &g) == -1,
+		       wo_cache_group_at(m, 2, &g) == -1,
 		   "enumeration refs 0 and 2^32-1: corrupt");
 		ok(m && wo_cache_user_at(m, 0, &u) != 1 && wo_cache_group_at(m, 0, &g) != 1,
 		   "enumeration refs to the other kind of record: never an entry");
@@ -942,8 +956,8 @@ static void test_hostile(void)
 		m = damaged(bad, len);
 		pos = 0;
 		ok(m && wo_cache_group_by_name(m, "workos-dev", &g) == 1 &&
-			   wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
-			   wo_cache_member_next(&g, &pos) == NULL && pos < g.members_size,
+		       wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
+		       wo_cache_member_next(&g, &pos) == NULL && pos < g.members_size,
 		   "a last member without its NUL ends the walk short of members_size");
 		wo_cache_map_release(m);
 
@@ -953,8 +967,8 @@ static void test_hostile(void)
 		m = damaged(bad, len);
 		pos = 0;
 		ok(m && wo_cache_group_by_gid(m, 100002, &g) == 1 && g.n_members == 2 &&
-			   wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
-			   pos < g.members_size,
+		       wo_cache_member_next(&g, &pos) && wo_cache_member_next(&g, &pos) &&
+		       pos < g.members_size,
 		   "n_members names that do not use the block up: visible as pos < members_size");
 		wo_cache_map_release(m);
 
@@ -984,8 +998,8 @@ static void test_hostile(void)
 		gr->members_size = UINT32_MAX;
 		m = damaged(bad, len);
 		ok(m && wo_cache_group_by_gid(m, 100001, &g) == -1 &&
-			   wo_cache_group_by_name(m, "workos-admin", &g) == -1 &&
-			   wo_cache_group_at(m, 1, &g) == -1,
+		       wo_cache_group_by_name(m, "workos-admin", &g) == -1 &&
+		       wo_cache_group_at(m, 1, &g) == -1,
 		   "members_size past the records area: corrupt");
 		wo_cache_map_release(m);
 
@@ -994,7 +1008,7 @@ static void test_hostile(void)
 		((char *)(gr + 1))[gr->name_len] = 'x';
 		m = damaged(bad, len);
 		ok(m && wo_cache_group_by_gid(m, 100001, &g) == -1 &&
-			   wo_cache_group_by_name(m, "workos-admin", &g) == -1,
+		       wo_cache_group_by_name(m, "workos-admin", &g) == -1,
 		   "a group name without its NUL: corrupt");
 		wo_cache_map_release(m);
 
@@ -1013,8 +1027,8 @@ static void test_hostile(void)
 		    gr->members_size - 1;
 		m = damaged(bad, len);
 		ok(m && wo_cache_group_at(m, last, &g) == -1 &&
-			   wo_cache_group_by_gid(m, fx_groups[last].gid, &g) == -1 &&
-			   wo_cache_user_by_name(m, "alice", &u) == 1,
+		       wo_cache_group_by_gid(m, fx_groups[last].gid, &g) == -1 &&
+		       wo_cache_user_by_name(m, "alice", &u) == 1,
 		   "records area one byte short of the last record: that record is corrupt");
 		wo_cache_map_release(m);
 
@@ -1072,8 +1086,7 @@ static void test_cells(void)
 		abort();
 	gh = (const void *)good;
 	ok(strcmp(gh->home, "/home/") == 0 && strcmp(gh->shell, "/bin/bash") == 0,
-	   "shared home prefix and shell from the first user: \"%s\", \"%s\"", gh->home,
-	   gh->shell);
+	   "shared home prefix and shell from the first user: \"%s\", \"%s\"", gh->home, gh->shell);
 	for (uint32_t i = 0; i < FX_NU; i++) {
 		const struct wo_cache_user *x = &fx_users[i];
 		uint32_t ref = user_ref(good, i);
@@ -1122,17 +1135,17 @@ static void test_cells(void)
 	wo_cache_map_release(m);
 	ok(all, "gids for initgroups, from alice's cell and the others' records, agree");
 
-#define DAMAGE_CELL(what, uid_index, stmt, ...)                                                   \
-	do {                                                                                      \
-		memcpy(bad, good, len);                                                           \
-		c = cell_of(bad, (uid_index) ? gh->ix_uid_off : gh->ix_uname_off,                 \
-			    user_ref(good, 0));                                                   \
-		stmt;                                                                             \
-		m = damaged(bad, len);                                                            \
-		ok(m && (uid_index ? wo_cache_passwd_by_uid(m, 200001, &p)                        \
-				   : wo_cache_passwd_by_name(m, "alice", &p)) == -1,              \
-		   "a cell with %s: corrupt", what);                                              \
-		wo_cache_map_release(m);                                                          \
+#define DAMAGE_CELL(what, uid_index, stmt, ...)                                                    \
+	do {                                                                                       \
+		memcpy(bad, good, len);                                                            \
+		c = cell_of(bad, (uid_index) ? gh->ix_uid_off : gh->ix_uname_off,                  \
+			    user_ref(good, 0));                                                    \
+		stmt;                                                                              \
+		m = damaged(bad, len);                                                             \
+		ok(m && (uid_index ? wo_cache_passwd_by_uid(m, 200001, &p)                         \
+				   : wo_cache_passwd_by_name(m, "alice", &p)) == -1,               \
+		   "a cell with %s: corrupt", what);                                               \
+		wo_cache_map_release(m);                                                           \
 	} while (0)
 	DAMAGE_CELL("name and gecos longer than the cell", 0, c->gecos_len = 40);
 	DAMAGE_CELL("a name without its NUL", 0, c->text[5] = 'x');
@@ -1157,7 +1170,7 @@ static void test_cells(void)
 	memset(c->text + 20, 0, 8);
 	m = damaged(bad, len);
 	ok(m && wo_cache_gids_by_name(m, "alice", &gids, &n_gids) == 1 && n_gids == 2 &&
-		   gids[0] == 100001 && gids[1] == 100002,
+	       gids[0] == 100001 && gids[1] == 100002,
 	   "a cell without the gids: they come from the record");
 	wo_cache_map_release(m);
 
@@ -1166,10 +1179,10 @@ static void test_cells(void)
 	 * uid cell with another gid, gids that are not the record's, a shared
 	 * home that is not the users', an empty cell that is not empty. */
 	for (int k = 0; k < 6; k++) {
-		static const char *const lies[] = {"a stray name cell", "a stray uid cell",
-						   "a uid cell with another gid",
-						   "a cell with other gids", "another shared home",
-						   "an empty cell with bytes in it"};
+		static const char *const lies[] = {
+		    "a stray name cell",	   "a stray uid cell",
+		    "a uid cell with another gid", "a cell with other gids",
+		    "another shared home",	   "an empty cell with bytes in it"};
 		struct wo_cache_ucell *cells;
 		uint64_t hash;
 		uint32_t e = 0;
@@ -1177,7 +1190,7 @@ static void test_cells(void)
 		memcpy(bad, good, len);
 		h = (struct wo_cache_header *)(void *)bad;
 		cells = (struct wo_cache_ucell *)(void *)(bad + (k == 1 ? h->ix_uid_off
-									 : h->ix_uname_off));
+									: h->ix_uname_off));
 		while (cells[e].ref != 0)
 			e++;
 		switch (k) {
@@ -1221,7 +1234,7 @@ static void test_cells(void)
 	h->checksum = wo_siphash24(h->hash_key, bad, len);
 	m = damaged(bad, len);
 	ok(m && wo_cache_passwd_by_name(m, "alice", &p) == 1 && !strcmp(p.gecos, "Mlice Liddell") &&
-		   wo_cache_user_by_name(m, "alice", &u) == 1 && !strcmp(u.gecos, "Alice Liddell"),
+	       wo_cache_user_by_name(m, "alice", &u) == 1 && !strcmp(u.gecos, "Alice Liddell"),
 	   "a lying cell is what getpwnam() sees; the record is unchanged");
 	wo_cache_map_release(m);
 	ok(wo_cache_verify(path, NULL, &err) < 0 && strstr(err.message, "cell disagrees"),
@@ -1239,13 +1252,13 @@ static void test_cell_edges(void)
 	static const char gecos42[] = "Fay Forty-Two Bytes Of Name And Gecos..";
 	static const char gecos43[] = "Gus Forty-Three Bytes Of Name And Gecos.";
 	struct wo_cache_user users[] = {
-		{"dan", 300001, 300001, "Dan", "/home/dan", "/bin/bash", "u1"},
-		{"eve", 300002, 300002, "Eve", "/home/shared", "/bin/bash", "u2"},
-		{"fay", 300003, 300003, gecos42, "/home/fay", "/bin/bash", "u3"},
-		{"gus", 300004, 300004, gecos43, "/home/gus", "/bin/bash", "u4"},
-		{"hal", 300005, 300005, "Hal Nineteen Bytes", "/home/hal", "/bin/bash", "u5"},
-		{"ivy", 300006, 300006, "Ivy Nineteen Bytes", "/home/ivy", "/bin/bash", "u6"},
-		{"joe", 300007, 300007, "", "/home/joe", "/bin/bash", "u7"},
+	    {"dan", 300001, 300001, "Dan", "/home/dan", "/bin/bash", "u1"},
+	    {"eve", 300002, 300002, "Eve", "/home/shared", "/bin/bash", "u2"},
+	    {"fay", 300003, 300003, gecos42, "/home/fay", "/bin/bash", "u3"},
+	    {"gus", 300004, 300004, gecos43, "/home/gus", "/bin/bash", "u4"},
+	    {"hal", 300005, 300005, "Hal Nineteen Bytes", "/home/hal", "/bin/bash", "u5"},
+	    {"ivy", 300006, 300006, "Ivy Nineteen Bytes", "/home/ivy", "/bin/bash", "u6"},
+	    {"joe", 300007, 300007, "", "/home/joe", "/bin/bash", "u7"},
 	};
 	struct wo_cache_group groups[6];
 	/* name_len, n_gids of each user's cell: 0 = fields in the record only */
@@ -1266,10 +1279,10 @@ static void test_cell_edges(void)
 						    j < 5 ? in5 : in6, j < 5 ? 2 : 1};
 	}
 	ok(strlen("fay") + strlen(gecos42) == 42 && strlen("gus") + strlen(gecos43) == 43 &&
-		   strlen("hal") + strlen("Hal Nineteen Bytes") + 2 == 23,
+	       strlen("hal") + strlen("Hal Nineteen Bytes") + 2 == 23,
 	   "edge users: 42 and 43 bytes of name and gecos; hal's gids from byte 24");
 	ok(wo_cache_write(path, users, 7, groups, 6, &err) == 0 &&
-		   wo_cache_verify(path, NULL, &err) == 0,
+	       wo_cache_verify(path, NULL, &err) == 0,
 	   "written and verified (%s)", err.message);
 	buf = fx_slurp(path, &len);
 	m = wo_cache_map_open(path, 0, true, &err);
@@ -1312,8 +1325,8 @@ static void test_wrap(void)
 
 	for (uint32_t i = 0; i < N; i++) {
 		snprintf(names[i], sizeof(names[i]), "w%u", i);
-		users[i] = (struct wo_cache_user){names[i], 400000 + i, 400000 + i, "W",
-						  "/home/w", "/bin/sh", "u1"};
+		users[i] = (struct wo_cache_user){names[i],  400000 + i, 400000 + i, "W",
+						  "/home/w", "/bin/sh",	 "u1"};
 	}
 	while (!all && tries++ < 40) {
 		const struct wo_cache_header *h;
@@ -1342,8 +1355,10 @@ static void test_wrap(void)
 		}
 		free(buf);
 	}
-	ok(all, "a name index with both ends taken: all %d users found by name and uid "
-		"(%d files written)", N, tries);
+	ok(all,
+	   "a name index with both ends taken: all %d users found by name and uid "
+	   "(%d files written)",
+	   N, tries);
 }
 
 static void test_owner(void)
@@ -1394,10 +1409,9 @@ static void test_source(void)
 	g1 = wo_cache_map_header(a)->generation;
 	ok(fx_write(path) == 0, "replace the cache");
 	ok(wo_cache_acquire(&fast, &b) == 0 && b != a &&
-		   wo_cache_map_header(b)->generation == g1 + 1,
+	       wo_cache_map_header(b)->generation == g1 + 1,
 	   "the replacement is noticed");
-	ok(wo_cache_map_header(a)->generation == g1 &&
-		   wo_cache_map_n_users(a) == FX_NU,
+	ok(wo_cache_map_header(a)->generation == g1 && wo_cache_map_n_users(a) == FX_NU,
 	   "a map still held stays readable after the swap");
 	wo_cache_map_release(a);
 	wo_cache_map_release(b);

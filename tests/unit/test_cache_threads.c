@@ -46,8 +46,9 @@ static int write_gen(int k)
 	snprintf(dir, sizeof(dir), "/home/gen-%d", k);
 	snprintf(shell, sizeof(shell), "/bin/sh-%d", k);
 	for (int i = 0; i < 3; i++)
-		u[i] = (struct wo_cache_user){members[i], 200001 + (uint32_t)i,
-					      300000 + (uint32_t)k, gecos, dir, shell, "user_x"};
+		u[i] = (struct wo_cache_user){
+		    members[i], 200001 + (uint32_t)i, 300000 + (uint32_t)k, gecos, dir, shell,
+		    "user_x"};
 	return wo_cache_write(path, u, 3, &g, 1, &err);
 }
 
@@ -73,8 +74,7 @@ static void *reader(void *arg)
 		struct group gr;
 		int e;
 
-		if (_nss_workos_getpwnam_r("bob", &pw, buf, sizeof(buf), &e) !=
-		    NSS_STATUS_SUCCESS)
+		if (_nss_workos_getpwnam_r("bob", &pw, buf, sizeof(buf), &e) != NSS_STATUS_SUCCESS)
 			r->failed++;
 		else if (!consistent(pw.pw_gecos, pw.pw_dir, pw.pw_shell, pw.pw_gid))
 			r->torn++;

@@ -10,7 +10,7 @@
 #include "secret.h"
 #include "tap.h"
 
-#define MIN_CONF "client_id = client_01ABC\norganization_id = org_01XYZ\n"
+#define MIN_CONF     "client_id = client_01ABC\norganization_id = org_01XYZ\n"
 #define MIN_CONF_LEN (sizeof(MIN_CONF) - 1)
 
 /* Whether `role` is in a NULL-terminated list (a NULL list allows all). */
@@ -160,7 +160,8 @@ static void test_errors(void)
 	refused(MIN_CONF "api_hostname = evil.com/path\n", "api_hostname", "host with a path");
 	refused(MIN_CONF "api_hostname = a b\n", "api_hostname", "host with a space");
 	refused(MIN_CONF "ca_file = relative.pem\n", "absolute path", "relative ca_file");
-	refused(MIN_CONF "username_from = nickname\n", "username_from must be", "bad username_from");
+	refused(MIN_CONF "username_from = nickname\n", "username_from must be",
+		"bad username_from");
 	refused(MIN_CONF "username_from = metadata:\n", "metadata:KEY", "metadata without key");
 	refused(MIN_CONF "allowed_roles = admin,,dev\n", "empty role", "empty role in list");
 	refused(MIN_CONF "allowed_roles = admin,\n", "empty role", "trailing comma in role list");
@@ -230,8 +231,7 @@ static void test_files(void)
 
 	write_file(key, "sk_test_123\n", 0600);
 	ok(cfg != NULL && wo_config_has_api_key(cfg), "api key file present");
-	ok(cfg != NULL && wo_config_read_api_key(cfg, &secret, &err) == 0,
-	   "api key 0600 is read");
+	ok(cfg != NULL && wo_config_read_api_key(cfg, &secret, &err) == 0, "api key 0600 is read");
 	is_str(secret, "sk_test_123", "api key trimmed of its newline");
 	wo_secret_clear(&secret);
 	ok(secret == NULL, "secret cleared");
@@ -352,8 +352,8 @@ static void test_issuer_and_enrollment(void)
 	cfg = parse(MIN_CONF "allow_totp_enrollment = false\n", &err);
 	ok(cfg != NULL && !cfg->allow_totp_enrollment, "allow_totp_enrollment = false");
 	wo_config_free(cfg);
-	refused(MIN_CONF "allow_totp_enrollment = maybe\n", "allow_totp_enrollment must be true or false",
-		"allow_totp_enrollment = maybe");
+	refused(MIN_CONF "allow_totp_enrollment = maybe\n",
+		"allow_totp_enrollment must be true or false", "allow_totp_enrollment = maybe");
 }
 
 int main(void)

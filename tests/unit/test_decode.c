@@ -1102,16 +1102,14 @@ static void test_lists(void)
 		is_str(m[0].id, "om_01A", "  role only: id");
 		is_str(m[0].role, "admin", "  role only: role");
 		is_int(m[0].role_count, 1, "  role only: roles = [role]");
-		ok(has_role(&m[0], "admin") &&
-		       !has_role(&m[0], "member"),
+		ok(has_role(&m[0], "admin") && !has_role(&m[0], "member"),
 		   "  role only: has admin, not member");
 		ok(wo_membership_is_active(&m[0]), "  active");
 		ok(m[0].user == NULL, "  no embedded user");
 
 		is_str(m[1].role, "member", "  both: role");
 		is_int(m[1].role_count, 2, "  both: roles[] (which holds role)");
-		ok(has_role(&m[1], "devops") &&
-		       has_role(&m[1], "member"),
+		ok(has_role(&m[1], "devops") && has_role(&m[1], "member"),
 		   "  both: member and devops");
 		ok(m[1].user != NULL, "  embedded user");
 		if (m[1].user != NULL) {
@@ -1127,9 +1125,7 @@ static void test_lists(void)
 		is_str(m[2].status, "inactive", "  status inactive");
 
 		is_int(m[3].role_count, 2, "  role outside roles[] joins it");
-		ok(has_role(&m[3], "admin") &&
-		       has_role(&m[3], "auditor"),
-		   "  admin and auditor");
+		ok(has_role(&m[3], "admin") && has_role(&m[3], "auditor"), "  admin and auditor");
 		ok(!wo_membership_is_active(&m[3]), "  pending is not active");
 
 		is_str(m[4].status, "suspended_someday", "  an unknown status is kept");
@@ -1202,8 +1198,7 @@ static void test_lists(void)
 	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	ok(wo_decode_membership(text, strlen(text), &m, &err) == 0 && m.role_count == 65,
 	   "64 roles plus role outside them: 65 slugs");
-	ok(has_role(&m, "member") && has_role(&m, "r64"),
-	   "  all of them");
+	ok(has_role(&m, "member") && has_role(&m, "r64"), "  all of them");
 	wo_membership_clear(&m);
 	free(text);
 	json_object_put(root);
@@ -1608,7 +1603,8 @@ static void test_events(void)
 	ok(wo_decode_event_list(page, strlen(page), &l, &err) == 0, "event list decodes");
 	ok(l.count == 3, "three events");
 	ok(l.count == 3 && l.items[0].kind == WO_EVENT_USER_UPDATED && l.items[0].user != NULL &&
-	       strcmp(l.items[0].user->email, "a@example.com") == 0 && l.items[0].membership == NULL,
+	       strcmp(l.items[0].user->email, "a@example.com") == 0 &&
+	       l.items[0].membership == NULL,
 	   "user.updated carries the user");
 	ok(l.count == 3 && l.items[1].kind == WO_EVENT_MEMBERSHIP_DELETED &&
 	       l.items[1].membership != NULL && strcmp(l.items[1].membership->id, "om_01B") == 0 &&
@@ -1628,7 +1624,8 @@ static void test_events(void)
 	    "\"list_metadata\":{}}",
 	    /* a user event whose data is a membership */
 	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.deleted\","
-	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"data\":{\"object\":\"organization_membership\","
+	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"data\":{\"object\":\"organization_"
+	    "membership\","
 	    "\"id\":\"om_1\"}}],\"list_metadata\":{}}",
 	    /* no data */
 	    "{\"object\":\"list\",\"data\":[{\"id\":\"event_1\",\"event\":\"user.updated\","

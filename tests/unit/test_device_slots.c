@@ -28,7 +28,8 @@ static char dir[256];
 
 static struct wo_device_limits limits(unsigned per_address, unsigned per_host, unsigned hold)
 {
-	struct wo_device_limits lim = {.per_address = per_address, .per_host = per_host, .hold = hold};
+	struct wo_device_limits lim = {
+	    .per_address = per_address, .per_host = per_host, .hold = hold};
 
 	return lim;
 }
@@ -88,7 +89,8 @@ static void test_account(void)
 	is_int(slot_files(), 1, "one slot file");
 	b = take("ada", "198.51.100.7", &lim, &err);
 	ok(b == NULL && refused(&err), "a second login as ada, from elsewhere, is refused");
-	like(err.message, "another login as ada is already waiting", "  with a sentence naming ada");
+	like(err.message, "another login as ada is already waiting",
+	     "  with a sentence naming ada");
 	wo_device_slot_release(b);
 	b = take("ada", NULL, &lim, &err);
 	ok(b == NULL && refused(&err), "a local login as ada is refused too");
@@ -118,7 +120,8 @@ static void test_address(void)
 	}
 	x = take("u3", "203.0.113.9", &lim, &err);
 	ok(x == NULL && refused(&err), "a 4th pending login from one address is refused");
-	like(err.message, "3 logins from 203.0.113.9 are already waiting", "  with the count and address");
+	like(err.message, "3 logins from 203.0.113.9 are already waiting",
+	     "  with the count and address");
 	x = take("u3", "::ffff:203.0.113.9", &lim, &err);
 	ok(x == NULL && refused(&err), "the same address written v4-mapped counts the same");
 	x = take("u3", "198.51.100.7", &lim, &err);
@@ -386,7 +389,8 @@ static void test_untrusted_dir(void)
 	chmod(dir, 0777);
 	expect_refused_dir("a runtime directory writable by others", "writable by group or others");
 	chmod(dir, 0770);
-	expect_refused_dir("a runtime directory writable by its group", "writable by group or others");
+	expect_refused_dir("a runtime directory writable by its group",
+			   "writable by group or others");
 	chmod(dir, 0700);
 	if (geteuid() == 0) {
 		(void)!chown(dir, 65534, 65534);
@@ -398,7 +402,8 @@ static void test_untrusted_dir(void)
 	mkdir(real, 0700);
 	snprintf(lock, sizeof(lock), "%s/lock", dir);
 	unlink(lock);
-	ok(rmdir(dir) == 0 && symlink(real, dir) == 0, "the runtime directory replaced by a symlink");
+	ok(rmdir(dir) == 0 && symlink(real, dir) == 0,
+	   "the runtime directory replaced by a symlink");
 	expect_refused_dir("a runtime directory that is a symbolic link", "symbolic link");
 	unlink(dir);
 	fd = open(dir, O_WRONLY | O_CREAT, 0600);

@@ -502,7 +502,8 @@ static void test_names(void)
 	propose(m, "user_a", "alice");
 	propose(m, "user_c", "ada");
 	allocate(m, &three, NULL);
-	is_str(wo_idmap_name_of(m, "user_a"), "ada", "an owner keeps their name whatever they propose");
+	is_str(wo_idmap_name_of(m, "user_a"), "ada",
+	       "an owner keeps their name whatever they propose");
 	ok(wo_idmap_owner_of(m, "alice") == NULL, "  and the new proposal is not recorded");
 	is_str(wo_idmap_owner_of(m, "ada"), "user_a", "an owned name is never given again");
 	wo_idmap_free(m);

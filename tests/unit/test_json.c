@@ -20,7 +20,7 @@ static void parse_fails(const char *text, const char *needle, const char *why)
 	struct wo_error err = WO_ERROR_INIT;
 
 	ok(wo_json_parse_object(text, strlen(text), &obj, &err) != 0 && obj == NULL &&
-		   err.kind == WO_ERR_DECODE,
+	       err.kind == WO_ERR_DECODE,
 	   "parse refused: %s", why);
 	like(err.message, needle, "  message: %s", why);
 }
@@ -51,11 +51,11 @@ static void test_parse(void)
 static void test_getters(void)
 {
 	struct json_object *obj =
-		parse("{\"s\":\"hello\",\"n\":null,\"i\":42,\"neg\":-1,\"big\":1e400,"
-		      "\"d\":1.5,\"b\":true,\"o\":{},\"arr\":[1,2,3],\"empty\":\"\","
-		      "\"nul\":\"a\\u0000b\",\"esc\":\"\\u001b[31m\",\"c1\":\"\\u009b\","
-		      "\"utf\":\"Ad\\u00e9la\",\"id\":\"user_01H\",\"badid\":\"user 1\","
-		      "\"str_int\":\"42\",\"huge\":99999999999999999999}");
+	    parse("{\"s\":\"hello\",\"n\":null,\"i\":42,\"neg\":-1,\"big\":1e400,"
+		  "\"d\":1.5,\"b\":true,\"o\":{},\"arr\":[1,2,3],\"empty\":\"\","
+		  "\"nul\":\"a\\u0000b\",\"esc\":\"\\u001b[31m\",\"c1\":\"\\u009b\","
+		  "\"utf\":\"Ad\\u00e9la\",\"id\":\"user_01H\",\"badid\":\"user 1\","
+		  "\"str_int\":\"42\",\"huge\":99999999999999999999}");
 	struct wo_error err = WO_ERROR_INIT;
 	char *s = NULL;
 	int64_t n = 0;
@@ -71,7 +71,8 @@ static void test_getters(void)
 	free(s);
 	ok(wo_json_string(obj, "thing", "missing", WO_JSON_REQUIRED, 64, &s, &err) != 0,
 	   "missing required string fails");
-	like(err.message, "thing: field \"missing\" is missing", "  message names object and field");
+	like(err.message, "thing: field \"missing\" is missing",
+	     "  message names object and field");
 	ok(wo_json_string(obj, "thing", "missing", 0, 64, &s, &err) == 0 && s == NULL,
 	   "missing optional string is NULL");
 	ok(wo_json_string(obj, "thing", "n", 0, 64, &s, &err) == 0 && s == NULL,
@@ -176,7 +177,8 @@ static void test_keys(void)
 	parse_fails("{\"n\":[Infinity]}", "not valid JSON", "Infinity");
 	parse_fails("{\"n\":-infinity}", "not valid JSON", "-infinity");
 	parse_fails("{\"n\":1.}", "not valid JSON", "a number ending in a point");
-	obj = parse("{\"n\":[0,-0,1e5,1E+5,-2.5e-3,123456789012345678901234567890,true,false,null]}");
+	obj =
+	    parse("{\"n\":[0,-0,1e5,1E+5,-2.5e-3,123456789012345678901234567890,true,false,null]}");
 	ok(obj != NULL, "every JSON number form and literal is accepted");
 	json_object_put(obj);
 	obj = parse("{ \"a\" : [ 1 , { \"b\" : null } , \"}\" ] , \"c\" : -1.5e3 }");

@@ -50,20 +50,23 @@ int main(void)
 
 	check_map(local, (struct wo_map_input){.email = "ada@example.com", .email_verified = true},
 		  "ada", "local part");
-	check_map(local,
-		  (struct wo_map_input){.email = "Ada.Lovelace@Example.com", .email_verified = true},
-		  "ada.lovelace", "uppercase folded");
+	check_map(
+	    local,
+	    (struct wo_map_input){.email = "Ada.Lovelace@Example.com", .email_verified = true},
+	    "ada.lovelace", "uppercase folded");
 	check_map(local,
 		  (struct wo_map_input){.email = "\"a@b\"@example.com", .email_verified = true},
 		  NULL, "quoted local part with '@' is not a name");
 	check_map(local, (struct wo_map_input){.email = "ada@example.com"}, NULL,
 		  "unverified email");
-	check_map(local, (struct wo_map_input){.email = "ada+ops@example.com", .email_verified = true},
+	check_map(local,
+		  (struct wo_map_input){.email = "ada+ops@example.com", .email_verified = true},
 		  NULL, "'+' tag");
-	check_map(local, (struct wo_map_input){.email = "9lives@example.com", .email_verified = true},
+	check_map(local,
+		  (struct wo_map_input){.email = "9lives@example.com", .email_verified = true},
 		  NULL, "leading digit");
-	check_map(local, (struct wo_map_input){.email = "@example.com", .email_verified = true}, NULL,
-		  "empty local part");
+	check_map(local, (struct wo_map_input){.email = "@example.com", .email_verified = true},
+		  NULL, "empty local part");
 	check_map(local, (struct wo_map_input){.email = "ada", .email_verified = true}, NULL,
 		  "no '@'");
 	check_map(local, (struct wo_map_input){.email = "ada@", .email_verified = true}, NULL,

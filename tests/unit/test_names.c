@@ -112,10 +112,26 @@ static void split_agrees_with_rule(void)
 
 int main(void)
 {
-	static const char *const good[] = {"alice", "_svc", "a", "ada.lovelace", "bob-smith",
-					   "x9", "ada@example.com", "abcdefghijklmnopqrstuvwxyz012345"};
-	static const char *const bad[] = {"",	  "Alice", "9lives", "-dash", ".dot", "a b",
-					  "a:b",  "a+b",   "a/b",	 "a$",	  "é",	  "a\n",
+	static const char *const good[] = {"alice",
+					   "_svc",
+					   "a",
+					   "ada.lovelace",
+					   "bob-smith",
+					   "x9",
+					   "ada@example.com",
+					   "abcdefghijklmnopqrstuvwxyz012345"};
+	static const char *const bad[] = {"",
+					  "Alice",
+					  "9lives",
+					  "-dash",
+					  ".dot",
+					  "a b",
+					  "a:b",
+					  "a+b",
+					  "a/b",
+					  "a$",
+					  "é",
+					  "a\n",
 					  "abcdefghijklmnopqrstuvwxyz0123456"};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -161,7 +177,7 @@ int main(void)
 
 		is_int(wo_names_split(block, sizeof(block) - 1, names, 4), 0, "split: 4 names");
 		ok(names[0] == block && names[1] == block + 6 && names[2] == block + 10 &&
-			   names[3] == block + 43,
+		       names[3] == block + 43,
 		   "split: where each name starts");
 		is_int(wo_names_split(block, sizeof(block) - 1, names, 3), -1,
 		       "split: more names than announced");

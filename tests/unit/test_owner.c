@@ -145,9 +145,9 @@ static void test_uid_range(void)
 	ok(min == 2001000000 && max == 2099999999, "  the same range");
 
 	static const char *const bad[] = {
-	    "workos-uid-range 1\n5 4\n", "workos-uid-range 1\n0 4\n",
-	    "workos-uid-range 2\n1 4\n", "workos-uid-range 1\n1 4",
-	    "workos-uid-range 1\n1  4\n", "workos-uid-range 1\n1 99999999999\n",
+	    "workos-uid-range 1\n5 4\n",      "workos-uid-range 1\n0 4\n",
+	    "workos-uid-range 2\n1 4\n",      "workos-uid-range 1\n1 4",
+	    "workos-uid-range 1\n1  4\n",     "workos-uid-range 1\n1 99999999999\n",
 	    "workos-uid-range 1\n1 4\n5 6\n", "workos-uid-range 1\n01 4\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

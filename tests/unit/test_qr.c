@@ -84,8 +84,8 @@ static char *decode(int width, int height)
 	for (int y = 0; y < side_h; y++) {
 		for (int x = 0; x < side_w; x++) {
 			int mx = x / SCALE - BORDER, my = y / SCALE - BORDER;
-			bool is_light = mx >= 0 && my >= 0 && mx < width && my < height &&
-					grid[my][mx];
+			bool is_light =
+			    mx >= 0 && my >= 0 && mx < width && my < height && grid[my][mx];
 			fputs(is_light ? "0 " : "1 ", f); /* PBM: 1 is black */
 		}
 		fputc('\n', f);
