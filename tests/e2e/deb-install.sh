@@ -134,6 +134,9 @@ emu_start
 trap 'emu_stop; rm -rf "$WO_TMP"' EXIT
 emuctl device-settings --interval 1 >/dev/null
 emu_config "device_timeout = 20" "qr = never"
+# The package's module reads the cache (who owns ada) at its compiled-in
+# path, whatever this tree was configured with (distcheck: under _inst).
+WO_CACHEDIR=/var/lib/workos
 pam_accounts
 cat >"$T/pam.d/installed" <<EOS
 auth     required $MOD config=$T/workos.conf
@@ -154,8 +157,7 @@ is "$rc" "$PAM_AUTH_ERR" "installed pam_workos.so: ada approved by grace is refu
 
 
 # --- the installed NSS module -------------------------------------------------------------
-# The package's module reads the cache at its compiled-in path.
-WO_CACHEDIR=/var/lib/workos
+# The package's module reads the cache at its compiled-in path (above).
 use_cachedir
 printf '%s\n' "passwd: files workos" "group: files workos" "shadow: files" >"$T/nsswitch.conf"
 bind_over "$T/nsswitch.conf" /etc/nsswitch.conf

@@ -67,6 +67,13 @@ is "$made" "$N" "$N WorkOS users created"
 
 # One login in the background: pamtester's output (line-buffered, so the
 # prompt shows while it polls) in $T/out.NAME, its PAM code in $T/rc.NAME.
+# Each login's private /tmp would hide a cache directory that lives under
+# /tmp (distcheck from a checkout in /tmp configures it inside the tree):
+# the entry of /tmp that holds it is bound back, with the cache's own mount.
+KEEP=""
+case $(realpath -m "$WO_CACHEDIR") in
+/tmp/*) KEEP=$(realpath -m "$WO_CACHEDIR"); KEEP=${KEEP#/tmp/}; KEEP=${KEEP%%/*} ;;
+esac
 login_bg() { # tag user
 	(
 		# The wrappers are preloaded into pamtester only: unshare and
@@ -74,8 +81,11 @@ login_bg() { # tag user
 		PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=3 \
 			PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 			NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-			unshare -m --propagation private sh -c \
-			'mount -t tmpfs -o mode=1777 pam-tmp /tmp && LD_PRELOAD=$PRELOAD exec "$@"' \
+			KEEP="$KEEP" unshare -m --propagation private sh -c \
+			'cd /tmp && mount -t tmpfs -o mode=1777 pam-tmp /tmp &&
+			{ [ -z "$KEEP" ] || { mkdir "/tmp/$KEEP" &&
+				mount --no-canonicalize --rbind "./$KEEP" "/tmp/$KEEP"; }; } &&
+			cd / && LD_PRELOAD=$PRELOAD exec "$@"' \
 			sh timeout 150 stdbuf -oL -eL "$PAMTESTER" workos "$2" authenticate \
 			>"$T/out.$1" 2>&1 </dev/null
 		out=$(cat "$T/out.$1")
