@@ -161,66 +161,49 @@ open_path() {
 # (perhaps our own build tree) stay visible.
 use_cachedir() {
 	: "${WO_CACHEDIR:?WO_CACHEDIR not set}"
-	# Only inside the namespace `sandbox` made: elsewhere these mounts
-	# would land on the host.
-	[ -n "${WO_TMP:-}" ] || bail "use_cachedir outside the sandbox"
 	open_path "$WO_CACHEDIR"
-	if [ ! -d "$WO_CACHEDIR" ]; then
-		_d=$WO_CACHEDIR
-		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
-		[ "$_d" != / ] || bail "refusing to put an overlay on /"
-		mkdir -p "$WO_TMP/ovl-cache"
-		mount_at "$WO_TMP/ovl-cache" -t tmpfs wo-ovl-cache
-		mkdir -p "$WO_TMP/ovl-cache/u" "$WO_TMP/ovl-cache/w"
-		mount_at "$_d" -t overlay wo-cache-parent \
-			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-cache/u,workdir=$WO_TMP/ovl-cache/w"
-		(umask 022 && mkdir -p "$WO_CACHEDIR") || bail "mkdir $WO_CACHEDIR"
-	fi
-	mount_at "$WO_CACHEDIR" -t tmpfs -o mode=0755 wo-cache
+	private_dir cache "$WO_CACHEDIR" 0755
 	WO_CACHE="$WO_CACHEDIR/nss.cache"
 	export WO_CACHE
+}
+
+# private_dir TAG DIR MODE: DIR on a private tmpfs of MODE.  A DIR that does
+# not exist is made in an overlay of its nearest existing ancestor whose
+# upper layer is a tmpfs: the host is never written, and the ancestor's
+# contents (perhaps our own build tree) stay visible.  TAG names the mounts.
+private_dir() {
+	# Only inside the namespace `sandbox` made: elsewhere these mounts
+	# would land on the host.
+	[ -n "${WO_TMP:-}" ] || bail "private_dir $2 outside the sandbox"
+	if [ ! -d "$2" ]; then
+		_d=$2
+		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
+		[ "$_d" != / ] || bail "refusing to put an overlay on /"
+		mkdir -p "$WO_TMP/ovl-$1"
+		mount_at "$WO_TMP/ovl-$1" -t tmpfs "wo-ovl-$1"
+		mkdir -p "$WO_TMP/ovl-$1/u" "$WO_TMP/ovl-$1/w"
+		mount_at "$_d" -t overlay "wo-$1-parent" \
+			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-$1/u,workdir=$WO_TMP/ovl-$1/w"
+		(umask 022 && mkdir -p "$2") || bail "mkdir $2"
+	fi
+	mount_at "$2" -t tmpfs -o "mode=$3" "wo-$1"
 }
 
 # private_rundir: the directory of pending device logins (WO_RUNDIR, see
 # lib/device_slots.h) on a private tmpfs, root-owned 0700 as pam_workos
 # wants it: suites that run at once do not count each other's logins, and
-# the host's is left alone.  A missing one is made in an overlay of its
-# parent, as use_cachedir does.
+# the host's is left alone.
 private_rundir() {
 	: "${WO_RUNDIR:=/run/workos}"
-	if [ ! -d "$WO_RUNDIR" ]; then
-		_d=$(dirname "$WO_RUNDIR")
-		[ -d "$_d" ] && [ "$_d" != / ] || bail "no place for $WO_RUNDIR"
-		mkdir -p "$WO_TMP/ovl-run"
-		mount_at "$WO_TMP/ovl-run" -t tmpfs wo-ovl-run
-		mkdir -p "$WO_TMP/ovl-run/u" "$WO_TMP/ovl-run/w"
-		mount_at "$_d" -t overlay wo-run-parent \
-			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-run/u,workdir=$WO_TMP/ovl-run/w"
-		mkdir "$WO_RUNDIR" || bail "mkdir $WO_RUNDIR"
-	fi
-	mount_at "$WO_RUNDIR" -t tmpfs -o mode=0700 wo-run
+	private_dir run "$WO_RUNDIR" 0700
 	export WO_RUNDIR
 }
 
-# The compiled-in spool's parent on a private tmpfs (made in an overlay of
-# the nearest existing ancestor when missing, as use_cachedir does): the
-# module itself must create the spool, root 0700, and the host's is left
-# alone.
+# The compiled-in spool's parent on a private tmpfs: the module itself must
+# create the spool, root 0700, and the host's is left alone.
 use_spooldir() {
 	: "${WO_SPOOLDIR:?WO_SPOOLDIR not set}"
-	_p=$(dirname "$WO_SPOOLDIR")
-	if [ ! -d "$_p" ]; then
-		_d=$_p
-		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
-		[ "$_d" != / ] || bail "refusing to put an overlay on /"
-		mkdir -p "$WO_TMP/ovl-spool"
-		mount_at "$WO_TMP/ovl-spool" -t tmpfs wo-ovl-spool
-		mkdir -p "$WO_TMP/ovl-spool/u" "$WO_TMP/ovl-spool/w"
-		mount_at "$_d" -t overlay wo-spool-parent \
-			-o "lowerdir=$_d,upperdir=$WO_TMP/ovl-spool/u,workdir=$WO_TMP/ovl-spool/w"
-		(umask 022 && mkdir -p "$_p") || bail "mkdir $_p"
-	fi
-	mount_at "$_p" -t tmpfs -o mode=0755 wo-spool
+	private_dir spool "$(dirname "$WO_SPOOLDIR")" 0755
 }
 
 MKCACHE="$top_builddir/tests/helpers/mkcache"

@@ -30,23 +30,7 @@ SETUSER=$WO_LIB/pam_setuser.so
 # parent gets an overlay whose upper layer is a tmpfs, as use_cachedir
 # does.  First of all the mounts: an overlay of /etc made later would hide
 # the files bound over /etc/nsswitch.conf and the like.
-private_confdir() {
-	if [ ! -d "$WO_CONFDIR" ]; then
-		# The nearest existing ancestor (distcheck: inside the tree,
-		# before `make install` made the prefix).
-		_d=$(dirname "$WO_CONFDIR")
-		while [ ! -d "$_d" ]; do _d=$(dirname "$_d"); done
-		[ "$_d" != / ] || bail "no place for $WO_CONFDIR"
-		mkdir -p "$T/ovl-conf"
-		mount_at "$T/ovl-conf" -t tmpfs wo-ovl-conf
-		mkdir -p "$T/ovl-conf/u" "$T/ovl-conf/w"
-		mount_at "$_d" -t overlay wo-conf-parent \
-			-o "lowerdir=$_d,upperdir=$T/ovl-conf/u,workdir=$T/ovl-conf/w"
-		(umask 022 && mkdir -p "$WO_CONFDIR") || bail "mkdir $WO_CONFDIR"
-	fi
-	mount_at "$WO_CONFDIR" -t tmpfs -o mode=0755 wo-conf
-}
-private_confdir
+private_dir conf "$WO_CONFDIR" 0755
 use_cachedir
 use_nss_setuid "passwd: files workos" "group: files workos" "shadow: files"
 MAP=$WO_CACHEDIR/idmap
